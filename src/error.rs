@@ -1,0 +1,175 @@
+//! Errors as data: every way a request can fail verification, and the class an adapter
+//! turns into an HTTP status.
+//!
+//! No variant carries a token, a computed MAC or the expected signature: an error is safe
+//! to log and to show in a response as is.
+
+use crate::url::VariantSet;
+
+/// Why a request was not accepted.
+///
+/// Match on the variant for precise handling, or call [`Error::class`] for the coarse
+/// outcome an HTTP adapter needs.
+///
+/// ```
+/// use twilio_webhook::{Error, ErrorClass, Verifier};
+///
+/// let v = Verifier::new("12345");
+/// let err = v.verify_form("https://example.com/hook", b"Body=hi", "bm90IGEgc2lnbmF0dXJlIQ==")
+///     .unwrap_err();
+/// assert!(matches!(err, Error::MalformedSignature(_)));
+/// assert_eq!(err.class(), ErrorClass::Unauthorized);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request has no `X-Twilio-Signature` header.
+    #[error("missing X-Twilio-Signature header")]
+    MissingSignature,
+    /// The `X-Twilio-Signature` header is not a signature of the expected shape.
+    #[error("malformed X-Twilio-Signature header: {0}")]
+    MalformedSignature(SignatureFormatError),
+    /// The signature is well formed but matches no key for any accepted URL variant.
+    #[error("signature does not match (URL variants tried: {tried})")]
+    SignatureMismatch {
+        /// The URL variants the signature was checked against.
+        tried: VariantSet,
+    },
+    /// The URL signature is valid but the body's SHA-256 differs from the signed `bodySHA256`.
+    #[error("body does not match the signed bodySHA256")]
+    BodyHashMismatch,
+    /// A non-form body arrived on a URL without a `bodySHA256` query parameter, so nothing
+    /// signed covers the body.
+    #[error("non-form body without a bodySHA256 query parameter")]
+    MissingBodyHash,
+    /// The `bodySHA256` query parameter is not 64 lowercase hex digits.
+    #[error("bodySHA256 query parameter is not 64 lowercase hex digits")]
+    MalformedBodyHash,
+    /// `X-Twilio-Webhooks-Signature-Settings` names a SharedKey id this verifier does not hold.
+    #[error("unknown SharedKey id in X-Twilio-Webhooks-Signature-Settings")]
+    UnknownKey,
+    /// `X-Twilio-Webhooks-Signature-Settings` names an algorithm this crate does not support.
+    #[error("unsupported signature algorithm in X-Twilio-Webhooks-Signature-Settings")]
+    UnsupportedAlgorithm,
+    /// `X-Twilio-Webhooks-Signature-Settings` could not be parsed.
+    #[error("malformed X-Twilio-Webhooks-Signature-Settings header")]
+    MalformedSignatureSettings,
+    /// The body is not valid `application/x-www-form-urlencoded` UTF-8.
+    #[error("invalid form body: {0}")]
+    InvalidForm(FormError),
+    /// The URL the signature is checked against could not be understood.
+    #[error("invalid URL: {0}")]
+    InvalidUrl(UrlError),
+    /// The body is larger than the configured limit.
+    #[error("body larger than the limit of {limit} bytes")]
+    BodyTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The verifier cannot judge any request: for example it holds no key.
+    #[error("verifier misconfigured: {0}")]
+    Misconfigured(&'static str),
+}
+
+/// What an [`Error`] means for the HTTP response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorClass {
+    /// The request is malformed (bad form encoding, JSON without `bodySHA256`): 400.
+    BadRequest,
+    /// Not signed by a key we hold: 403.
+    Unauthorized,
+    /// The body exceeds the limit: 413.
+    PayloadTooLarge,
+    /// Our side is at fault (no keys, resolver failure): 500.
+    Misconfigured,
+}
+
+impl Error {
+    /// The coarse class of this error, for mapping to an HTTP status.
+    ///
+    /// ```
+    /// use twilio_webhook::{Error, ErrorClass};
+    /// assert_eq!(Error::MissingSignature.class(), ErrorClass::Unauthorized);
+    /// assert_eq!(Error::MissingBodyHash.class(), ErrorClass::BadRequest);
+    /// ```
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Error::MissingSignature
+            | Error::MalformedSignature(_)
+            | Error::SignatureMismatch { .. }
+            | Error::BodyHashMismatch
+            | Error::UnknownKey
+            | Error::UnsupportedAlgorithm => ErrorClass::Unauthorized,
+            Error::MissingBodyHash
+            | Error::MalformedBodyHash
+            | Error::MalformedSignatureSettings
+            | Error::InvalidForm(_)
+            | Error::InvalidUrl(_) => ErrorClass::BadRequest,
+            Error::BodyTooLarge { .. } => ErrorClass::PayloadTooLarge,
+            Error::Misconfigured(_) => ErrorClass::Misconfigured,
+        }
+    }
+}
+
+/// Why an `X-Twilio-Signature` value is malformed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignatureFormatError {
+    /// The header is empty.
+    #[error("empty")]
+    Empty,
+    /// The header has the wrong number of characters for the algorithm.
+    #[error("expected {expected} base64 characters, got {actual}")]
+    WrongLength {
+        /// Characters a signature of this algorithm has.
+        expected: usize,
+        /// Characters received.
+        actual: usize,
+    },
+    /// The header is not canonical, padded standard base64.
+    #[error("not valid base64")]
+    NotBase64,
+}
+
+/// Why a form body was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FormError {
+    /// A `%` not followed by two hex digits.
+    #[error("malformed percent-encoding at byte {offset}")]
+    MalformedPercentEncoding {
+        /// Byte offset of the `%` in the body.
+        offset: usize,
+    },
+    /// A name or value is not UTF-8 once decoded.
+    #[error("a name or value is not valid UTF-8 once decoded")]
+    NotUtf8,
+    /// More parameters than the verifier accepts.
+    #[error("more than {limit} parameters")]
+    TooManyParams {
+        /// The limit.
+        limit: usize,
+    },
+}
+
+/// Why a URL was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UrlError {
+    /// No `scheme://` prefix.
+    #[error("no scheme:// prefix")]
+    MissingScheme,
+    /// The authority has no host.
+    #[error("empty host")]
+    EmptyHost,
+    /// The port is not a decimal number.
+    #[error("port is not a number")]
+    InvalidPort,
+    /// An IPv6 literal without its closing `]`.
+    #[error("unterminated IPv6 literal")]
+    UnterminatedIpv6,
+    /// A configured base URL could not be parsed, or has a query or fragment.
+    #[error("invalid base URL")]
+    InvalidBase,
+}

@@ -1,0 +1,36 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(
+    missing_docs,
+    unreachable_pub,
+    rust_2018_idioms,
+    missing_debug_implementations
+)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+// The pipeline, in order: URL variants → payload → canonical stream → MAC per key and
+// variant → constant-time verdict. `lib.rs` only names the steps.
+
+pub mod canonical;
+pub mod url;
+
+mod body_hash;
+mod error;
+mod one_shot;
+mod request;
+mod secret;
+mod settings;
+mod signature;
+mod verifier;
+
+pub use body_hash::body_sha256_hex;
+pub use error::{Error, ErrorClass, FormError, SignatureFormatError, UrlError};
+pub use one_shot::{
+    compute_signature_with, compute_twilio_signature, verify_twilio_body, verify_twilio_signature,
+};
+pub use request::{is_form, Payload, WebhookRequest};
+pub use secret::Secret;
+pub use settings::SignatureSettings;
+pub use signature::Algorithm;
+pub use url::{UrlVariant, VariantSet};
+pub use verifier::{KeyUsed, Verified, Verifier, VerifierBuilder};

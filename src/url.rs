@@ -1,0 +1,376 @@
+//! The URL texts a signature may have been computed over.
+//!
+//! Twilio signs the URL it called, but is inconsistent about ports: some signatures cover
+//! `https://host/x`, some `https://host:443/x`, and a request that arrived on
+//! `https://host:8443/x` may have been signed without the port. Every official helper
+//! library therefore tries the URL as received, with its explicit port removed, and with the
+//! scheme's default port added.
+//!
+//! The variants are made by editing only the authority's port inside the received text.
+//! The URL is never re-serialised through a URL parser: that would percent-encode `'`,
+//! lowercase the host or drop `:443`, and the signature covers the exact bytes Twilio sent
+//! (the bug class of twilio-node #1059/#1183 and twilio-java #601).
+
+use core::fmt;
+
+use crate::canonical::Sink;
+use crate::error::UrlError;
+
+/// Which edit of the received URL a signature matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UrlVariant {
+    /// The URL exactly as received.
+    AsReceived,
+    /// The URL with its explicit port removed.
+    PortRemoved,
+    /// The URL with the scheme's default port (`:443`, `:80`) added.
+    DefaultPortAdded,
+    /// The WHATWG-normalised URL (`'` as `%27` …) that only twilio-node produces; tried only
+    /// with [`crate::VerifierBuilder::insecure_accept_node_normalized_urls`].
+    NodeNormalized,
+}
+
+impl UrlVariant {
+    const ALL: [UrlVariant; 4] = [
+        UrlVariant::AsReceived,
+        UrlVariant::PortRemoved,
+        UrlVariant::DefaultPortAdded,
+        UrlVariant::NodeNormalized,
+    ];
+
+    /// A short stable name, for logs and events.
+    ///
+    /// ```
+    /// assert_eq!(twilio_webhook::UrlVariant::PortRemoved.as_str(), "port_removed");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UrlVariant::AsReceived => "as_received",
+            UrlVariant::PortRemoved => "port_removed",
+            UrlVariant::DefaultPortAdded => "default_port_added",
+            UrlVariant::NodeNormalized => "node_normalized",
+        }
+    }
+
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+impl fmt::Display for UrlVariant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A set of [`UrlVariant`]s: the ones tried for a rejected request.
+///
+/// ```
+/// use twilio_webhook::{UrlVariant, VariantSet};
+/// let mut s = VariantSet::default();
+/// s.insert(UrlVariant::AsReceived);
+/// assert!(s.contains(UrlVariant::AsReceived));
+/// assert_eq!(s.to_string(), "as_received");
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct VariantSet(u8);
+
+impl VariantSet {
+    /// Adds a variant.
+    pub fn insert(&mut self, v: UrlVariant) {
+        self.0 |= v.bit();
+    }
+
+    /// Whether the set holds `v`.
+    pub fn contains(self, v: UrlVariant) -> bool {
+        self.0 & v.bit() != 0
+    }
+
+    /// The variants in the set, in a fixed order.
+    pub fn iter(self) -> impl Iterator<Item = UrlVariant> {
+        UrlVariant::ALL
+            .into_iter()
+            .filter(move |v| self.contains(*v))
+    }
+}
+
+impl fmt::Display for VariantSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, v) in self.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            f.write_str(v.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+/// One candidate signed URL, as up to three borrowed pieces (no allocation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidate<'a> {
+    /// Which edit this is.
+    pub variant: UrlVariant,
+    head: &'a str,
+    insert: &'a str,
+    tail: &'a str,
+}
+
+impl<'a> Candidate<'a> {
+    fn whole(variant: UrlVariant, url: &'a str) -> Self {
+        Candidate {
+            variant,
+            head: url,
+            insert: "",
+            tail: "",
+        }
+    }
+
+    /// Writes the candidate's text into `sink`.
+    pub fn write_to<S: Sink + ?Sized>(&self, sink: &mut S) {
+        sink.write(self.head.as_bytes());
+        sink.write(self.insert.as_bytes());
+        sink.write(self.tail.as_bytes());
+    }
+
+    /// The candidate's text, allocated (for tests, display and debugging).
+    ///
+    /// ```
+    /// use twilio_webhook::url::{candidates, UrlVariant};
+    /// let c = candidates("https://example.com/x?y=1").unwrap();
+    /// let texts: Vec<_> = c.iter().map(|c| c.to_text()).collect();
+    /// assert_eq!(texts, ["https://example.com/x?y=1", "https://example.com:443/x?y=1"]);
+    /// ```
+    pub fn to_text(&self) -> String {
+        [self.head, self.insert, self.tail].concat()
+    }
+}
+
+/// The port-variant candidates of a received URL: at most two distinct texts, the URL as
+/// received first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidates<'a> {
+    first: Candidate<'a>,
+    second: Option<Candidate<'a>>,
+}
+
+impl<'a> Candidates<'a> {
+    /// The candidates in the order they are tried.
+    pub fn iter(&self) -> impl Iterator<Item = Candidate<'a>> {
+        core::iter::once(self.first).chain(self.second)
+    }
+}
+
+/// Where the parts of a URL's authority lie in its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authority {
+    /// Byte range of the whole authority (`user:pass@host:port`).
+    pub range: core::ops::Range<usize>,
+    /// Byte offset where the host starts (after any userinfo and `@`).
+    pub host_start: usize,
+    /// Byte offset just past the host (at the port's `:` or the authority's end).
+    pub host_end: usize,
+    /// Whether an explicit port (`:` and digits, maybe none) follows the host.
+    pub has_port: bool,
+}
+
+/// Locates the authority of `url` without re-serialising anything.
+///
+/// ```
+/// let a = twilio_webhook::url::authority("https://u:p@[2001:db8::1]:8443/x").unwrap();
+/// assert_eq!(&"https://u:p@[2001:db8::1]:8443/x"[a.host_start..a.host_end], "[2001:db8::1]");
+/// assert!(a.has_port);
+/// ```
+pub fn authority(url: &str) -> Result<Authority, UrlError> {
+    let bytes = url.as_bytes();
+    let scheme_end = scheme_len(bytes).ok_or(UrlError::MissingScheme)?;
+    let start = scheme_end + 3;
+    // The authority ends at the first '/', '?' or '#' (RFC 3986 §3.2).
+    let end = bytes[start..]
+        .iter()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .map_or(bytes.len(), |p| start + p);
+    let auth = &bytes[start..end];
+    // Userinfo ends at the last '@' (as WHATWG parsers do): a password may hold ':'.
+    let host_start = auth
+        .iter()
+        .rposition(|&b| b == b'@')
+        .map_or(start, |p| start + p + 1);
+    let host_end = if bytes.get(host_start) == Some(&b'[') {
+        let close = bytes[host_start..end]
+            .iter()
+            .position(|&b| b == b']')
+            .ok_or(UrlError::UnterminatedIpv6)?;
+        host_start + close + 1
+    } else {
+        bytes[host_start..end]
+            .iter()
+            .position(|&b| b == b':')
+            .map_or(end, |p| host_start + p)
+    };
+    if host_end == host_start {
+        return Err(UrlError::EmptyHost);
+    }
+    let has_port = host_end < end;
+    if has_port
+        && (bytes[host_end] != b':' || !bytes[host_end + 1..end].iter().all(u8::is_ascii_digit))
+    {
+        return Err(UrlError::InvalidPort);
+    }
+    Ok(Authority {
+        range: start..end,
+        host_start,
+        host_end,
+        has_port,
+    })
+}
+
+/// The length of `scheme` when `url` starts with `scheme://`.
+fn scheme_len(bytes: &[u8]) -> Option<usize> {
+    let colon = bytes.iter().position(|&b| b == b':')?;
+    let scheme = &bytes[..colon];
+    let valid = scheme.first().is_some_and(u8::is_ascii_alphabetic)
+        && scheme
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+    (valid && bytes[colon..].starts_with(b"://")).then_some(colon)
+}
+
+/// The default port of a scheme, compared case-insensitively (`HTTP://` occurs in the wild).
+fn default_port(url: &str) -> Option<&'static str> {
+    let scheme = &url.as_bytes()[..url.find(':')?];
+    if scheme.eq_ignore_ascii_case(b"https") {
+        Some(":443")
+    } else if scheme.eq_ignore_ascii_case(b"http") {
+        Some(":80")
+    } else {
+        None
+    }
+}
+
+/// The candidate signed URLs for a received URL: as received, then with its port removed
+/// (when it has one) or with the default port added (when it has none).
+///
+/// ```
+/// use twilio_webhook::url::{candidates, UrlVariant};
+/// let c = candidates("https://user:pass@example.com:8443/x").unwrap();
+/// let v: Vec<_> = c.iter().map(|c| (c.variant, c.to_text())).collect();
+/// assert_eq!(v[1], (UrlVariant::PortRemoved, "https://user:pass@example.com/x".to_string()));
+/// ```
+pub fn candidates(url: &str) -> Result<Candidates<'_>, UrlError> {
+    let a = authority(url)?;
+    let first = Candidate::whole(UrlVariant::AsReceived, url);
+    let second = if a.has_port {
+        Some(Candidate {
+            variant: UrlVariant::PortRemoved,
+            head: &url[..a.host_end],
+            insert: "",
+            tail: &url[a.range.end..],
+        })
+    } else {
+        default_port(url).map(|port| Candidate {
+            variant: UrlVariant::DefaultPortAdded,
+            head: &url[..a.range.end],
+            insert: port,
+            tail: &url[a.range.end..],
+        })
+    };
+    Ok(Candidates { first, second })
+}
+
+/// twilio-node's view of a URL: the query percent-encoded as the WHATWG URL standard does
+/// for special schemes (`'` → `%27`, space → `%20`, `"`, `<`, `>`), or `None` when that
+/// changes nothing. Only for [`UrlVariant::NodeNormalized`].
+pub(crate) fn node_normalized(url: &str) -> Option<String> {
+    let q = url.find('?')?;
+    let end = url[q..].find('#').map_or(url.len(), |p| q + p);
+    let needs = |b: u8| matches!(b, b' ' | b'"' | b'<' | b'>' | b'\'');
+    if !url.as_bytes()[q..end].iter().any(|&b| needs(b)) {
+        return None;
+    }
+    let mut out = String::with_capacity(url.len() + 8);
+    out.push_str(&url[..q]);
+    for ch in url[q..end].chars() {
+        if ch.is_ascii() && needs(ch as u8) {
+            out.push_str(&format!("%{:02X}", ch as u8));
+        } else {
+            out.push(ch);
+        }
+    }
+    out.push_str(&url[end..]);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(url: &str) -> Vec<String> {
+        candidates(url)
+            .unwrap()
+            .iter()
+            .map(|c| c.to_text())
+            .collect()
+    }
+
+    #[test]
+    fn variants_edit_only_the_port() {
+        assert_eq!(
+            texts("https://Ex.COM/a'b?x=%2B&y='"),
+            [
+                "https://Ex.COM/a'b?x=%2B&y='",
+                "https://Ex.COM:443/a'b?x=%2B&y='"
+            ]
+        );
+        assert_eq!(texts("http://h:8080"), ["http://h:8080", "http://h"]);
+        assert_eq!(texts("HTTP://h/x"), ["HTTP://h/x", "HTTP://h:80/x"]);
+        assert_eq!(texts("https://h:443/x"), ["https://h:443/x", "https://h/x"]);
+        assert_eq!(texts("ftp://h/x"), ["ftp://h/x"]);
+    }
+
+    #[test]
+    fn userinfo_and_ipv6() {
+        assert_eq!(
+            texts("https://user:pass@host:8443/x"),
+            ["https://user:pass@host:8443/x", "https://user:pass@host/x"]
+        );
+        assert_eq!(
+            texts("https://user:pass@host/x"),
+            ["https://user:pass@host/x", "https://user:pass@host:443/x"]
+        );
+        assert_eq!(
+            texts("https://[2001:db8::1]:8443/x"),
+            ["https://[2001:db8::1]:8443/x", "https://[2001:db8::1]/x"]
+        );
+        assert_eq!(
+            texts("https://[2001:db8::1]/x"),
+            ["https://[2001:db8::1]/x", "https://[2001:db8::1]:443/x"]
+        );
+        // '@' in the query is not userinfo.
+        assert_eq!(
+            texts("https://h/x?a=b@c"),
+            ["https://h/x?a=b@c", "https://h:443/x?a=b@c"]
+        );
+    }
+
+    #[test]
+    fn bad_urls_are_errors() {
+        assert_eq!(authority("example.com/x"), Err(UrlError::MissingScheme));
+        assert_eq!(authority("https:///x"), Err(UrlError::EmptyHost));
+        assert_eq!(authority("https://u@:1/x"), Err(UrlError::EmptyHost));
+        assert_eq!(authority("https://h:8x/x"), Err(UrlError::InvalidPort));
+        assert_eq!(authority("https://[::1/x"), Err(UrlError::UnterminatedIpv6));
+        assert_eq!(authority("https://[::1]x/"), Err(UrlError::InvalidPort));
+        assert_eq!(authority("1https://h"), Err(UrlError::MissingScheme));
+    }
+
+    #[test]
+    fn node_normalisation_only_touches_the_query() {
+        assert_eq!(
+            node_normalized("https://h/it's?Body=It's+ok#f'").as_deref(),
+            Some("https://h/it's?Body=It%27s+ok#f'")
+        );
+        assert_eq!(node_normalized("https://h/x?a=1"), None);
+    }
+}
