@@ -66,6 +66,18 @@ pub enum Error {
         /// The limit in bytes.
         limit: usize,
     },
+    /// A header that must appear once appeared several times.
+    #[error("header {0} appears more than once")]
+    DuplicateHeader(&'static str),
+    /// No tenant's keys could be found for this request (unknown account or path).
+    #[error("no tenant matches this request")]
+    UnknownTenant,
+    /// The key resolver failed (database down …); the request is rejected, not passed on.
+    #[error("key resolver failed")]
+    KeyResolverFailed,
+    /// The body could not be read (client went away, timeout, transport error).
+    #[error("request body could not be read")]
+    BodyRead,
     /// The verifier cannot judge any request: for example it holds no key.
     #[error("verifier misconfigured: {0}")]
     Misconfigured(&'static str),
@@ -86,6 +98,20 @@ pub enum ErrorClass {
 }
 
 impl Error {
+    /// The HTTP status an adapter answers with: 403, 400, 413 or 500.
+    ///
+    /// ```
+    /// assert_eq!(twilio_webhook::Error::MissingSignature.http_status(), 403);
+    /// ```
+    pub fn http_status(&self) -> u16 {
+        match self.class() {
+            ErrorClass::BadRequest => 400,
+            ErrorClass::Unauthorized => 403,
+            ErrorClass::PayloadTooLarge => 413,
+            ErrorClass::Misconfigured => 500,
+        }
+    }
+
     /// The coarse class of this error, for mapping to an HTTP status.
     ///
     /// ```
@@ -100,14 +126,17 @@ impl Error {
             | Error::SignatureMismatch { .. }
             | Error::BodyHashMismatch
             | Error::UnknownKey
-            | Error::UnsupportedAlgorithm => ErrorClass::Unauthorized,
+            | Error::UnsupportedAlgorithm
+            | Error::DuplicateHeader(_)
+            | Error::UnknownTenant => ErrorClass::Unauthorized,
             Error::MissingBodyHash
             | Error::MalformedBodyHash
             | Error::MalformedSignatureSettings
             | Error::InvalidForm(_)
-            | Error::InvalidUrl(_) => ErrorClass::BadRequest,
+            | Error::InvalidUrl(_)
+            | Error::BodyRead => ErrorClass::BadRequest,
             Error::BodyTooLarge { .. } => ErrorClass::PayloadTooLarge,
-            Error::Misconfigured(_) => ErrorClass::Misconfigured,
+            Error::Misconfigured(_) | Error::KeyResolverFailed => ErrorClass::Misconfigured,
         }
     }
 }
@@ -169,6 +198,12 @@ pub enum UrlError {
     /// An IPv6 literal without its closing `]`.
     #[error("unterminated IPv6 literal")]
     UnterminatedIpv6,
+    /// A request target that is not an absolute path (`/…`).
+    #[error("request path does not start with '/'")]
+    InvalidPath,
+    /// A `Host` (or forwarded host) header that is not a plain `host[:port]`.
+    #[error("invalid host header")]
+    InvalidHost,
     /// A configured base URL could not be parsed, or has a query or fragment.
     #[error("invalid base URL")]
     InvalidBase,

@@ -14,6 +14,13 @@
 pub mod canonical;
 pub mod url;
 
+#[cfg(feature = "pipeline")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pipeline")))]
+pub mod pipeline;
+#[cfg(feature = "pipeline")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pipeline")))]
+pub mod report;
+
 mod body_hash;
 mod error;
 mod one_shot;

@@ -1,0 +1,99 @@
+//! The headers the pipeline reads, behind a small trait each framework implements once.
+
+/// Header names the pipeline reads (lowercase, as HTTP/2 and `http` store them).
+pub mod names {
+    /// The request signature.
+    pub const SIGNATURE: &str = "x-twilio-signature";
+    /// SharedKey id and algorithm.
+    pub const SIGNATURE_SETTINGS: &str = "x-twilio-webhooks-signature-settings";
+    /// Twilio's per-delivery id; equal on retries.
+    pub const IDEMPOTENCY_TOKEN: &str = "i-twilio-idempotency-token";
+    /// Body type.
+    pub const CONTENT_TYPE: &str = "content-type";
+    /// Host the client asked for.
+    pub const HOST: &str = "host";
+    /// Client software.
+    pub const USER_AGENT: &str = "user-agent";
+    /// RFC 7239 proxy header.
+    pub const FORWARDED: &str = "forwarded";
+    /// De-facto proxy header: original scheme.
+    pub const X_FORWARDED_PROTO: &str = "x-forwarded-proto";
+    /// De-facto proxy header: original host.
+    pub const X_FORWARDED_HOST: &str = "x-forwarded-host";
+    /// De-facto proxy header: client address chain.
+    pub const X_FORWARDED_FOR: &str = "x-forwarded-for";
+}
+
+/// What a header lookup found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderValue<'a> {
+    /// Not present.
+    Absent,
+    /// Present once, visible ASCII (or at least UTF-8).
+    One(&'a str),
+    /// Present once but not UTF-8.
+    NotText,
+    /// Present more than once.
+    Many,
+}
+
+impl<'a> HeaderValue<'a> {
+    /// The value if present exactly once as text.
+    pub fn text(self) -> Option<&'a str> {
+        match self {
+            HeaderValue::One(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Builds a lookup result from a header's values in order.
+    pub fn from_values<I: IntoIterator<Item = &'a [u8]>>(values: I) -> Self {
+        let mut it = values.into_iter();
+        match (it.next(), it.next()) {
+            (None, _) => HeaderValue::Absent,
+            (Some(_), Some(_)) => HeaderValue::Many,
+            (Some(v), None) => {
+                core::str::from_utf8(v).map_or(HeaderValue::NotText, HeaderValue::One)
+            }
+        }
+    }
+}
+
+/// A framework's header map, as the pipeline sees it.
+///
+/// ```
+/// use twilio_webhook::pipeline::{HeaderSource, HeaderValue};
+///
+/// struct Pairs(Vec<(&'static str, &'static str)>);
+/// impl HeaderSource for Pairs {
+///     fn get(&self, name: &str) -> HeaderValue<'_> {
+///         HeaderValue::from_values(
+///             self.0.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_bytes()),
+///         )
+///     }
+///     fn for_each(&self, f: &mut dyn FnMut(&str, &[u8])) {
+///         self.0.iter().for_each(|(n, v)| f(n, v.as_bytes()))
+///     }
+/// }
+/// let h = Pairs(vec![("X-Twilio-Signature", "abc")]);
+/// assert_eq!(h.get("x-twilio-signature"), HeaderValue::One("abc"));
+/// ```
+pub trait HeaderSource {
+    /// Looks up a header by lowercase name.
+    fn get(&self, name: &str) -> HeaderValue<'_>;
+    /// Calls `f` with every header (name, raw value), for the attempt log.
+    fn for_each(&self, f: &mut dyn FnMut(&str, &[u8]));
+}
+
+#[cfg(feature = "http")]
+impl HeaderSource for http::HeaderMap {
+    fn get(&self, name: &str) -> HeaderValue<'_> {
+        HeaderValue::from_values(self.get_all(name).iter().map(|v| v.as_bytes()))
+    }
+
+    fn for_each(&self, f: &mut dyn FnMut(&str, &[u8])) {
+        for (name, value) in self {
+            f(name.as_str(), value.as_bytes());
+        }
+    }
+}
