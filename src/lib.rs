@@ -21,6 +21,12 @@ pub mod pipeline;
 #[cfg_attr(docsrs, doc(cfg(feature = "pipeline")))]
 pub mod report;
 
+#[cfg(any(feature = "axum", feature = "actix", feature = "hyper"))]
+pub mod adapters;
+#[cfg(feature = "serde")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
+pub mod payload;
+
 mod body_hash;
 mod error;
 mod one_shot;

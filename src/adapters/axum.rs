@@ -1,0 +1,1 @@
+//! axum adapter (being written).

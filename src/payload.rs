@@ -1,0 +1,1 @@
+//! Typed Twilio webhook payloads (being written).
