@@ -12,8 +12,9 @@
 //! hyper does not know the TCP peer of a request; the server that accepts connections
 //! does. Insert the peer's [`std::net::SocketAddr`] into the request's extensions (see the
 //! example on [`TwilioWebhookLayer`]) and it is reported in events and the attempt log.
-//! Nothing else is looked for: axum's `ConnectInfo<SocketAddr>` is axum's own type (the
-//! `axum` adapter reads it).
+//! Nothing else is looked for: axum's `ConnectInfo<SocketAddr>` is axum's own type, so
+//! under this layer in an axum `Router` the peer is unknown unless a middleware copies it
+//! into a plain `SocketAddr` extension.
 //!
 //! # Example
 //!
