@@ -18,9 +18,8 @@
 //!
 //! Use one or the other for a route, not both: both would verify (and report) twice.
 //!
-//! This module also implements [`HeaderSource`] for actix's own
-//! [`HeaderMap`](::actix_web::http::header::HeaderMap) (actix-web 4 uses `http` 0.2 types,
-//! not the `http` 1 ones the `http` feature covers).
+//! This module also implements [`HeaderSource`] for actix's own [`HeaderMap`] (actix-web 4
+//! uses `http` 0.2 types, not the `http` 1 ones the `http` feature covers).
 //!
 //! ```no_run
 //! use actix_web::{web, App, HttpResponse, HttpServer};
