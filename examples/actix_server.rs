@@ -1,0 +1,95 @@
+//! The original system's two Twilio endpoints on actix-web 4, verified by this crate.
+//!
+//! ```text
+//! cargo run --example actix_server --features actix,tracing,serde
+//! ```
+//! Prints signed `curl` commands to try. `TWILIO_AUTH_TOKEN`, `PUBLIC_URL`, `PORT`, `BIND`
+//! configure it (see `common/demo.rs`); `RUST_LOG`, `LOG_FORMAT=json` the logs.
+//!
+//! It shows both ways in: the incoming-message route uses the `TwilioWebhook` extractor
+//! with a typed form, the status-callback scope uses `TwilioWebhookMiddleware`.
+
+#[path = "common/demo.rs"]
+mod demo;
+#[path = "common/observe.rs"]
+mod observe;
+
+use actix_web::{web, App, HttpResponse, HttpServer};
+use serde::Deserialize;
+use twilio_webhook::adapters::actix::{TwilioWebhook, TwilioWebhookMiddleware};
+use twilio_webhook::pipeline::{PublicUrl, StaticKeys, VerifiedRequest, WebhookConfig};
+use twilio_webhook::Verifier;
+
+/// The fields of an incoming message this demo reads.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Incoming {
+    message_sid: String,
+    from: String,
+    body: String,
+}
+
+async fn incoming(hook: TwilioWebhook<web::Form<Incoming>>) -> HttpResponse {
+    tracing::info!(
+        message_sid = %hook.body.message_sid,
+        from = %hook.body.from,
+        chars = hook.body.body.chars().count(),
+        idempotency_token = ?hook.verified.idempotency_token,
+        "incoming message"
+    );
+    HttpResponse::Ok()
+        .content_type("text/xml")
+        .body(demo::EMPTY_TWIML)
+}
+
+async fn status(verified: web::ReqData<VerifiedRequest>, body: web::Bytes) -> HttpResponse {
+    let status = form_urlencoded_field(&body, "MessageStatus");
+    tracing::info!(
+        message_status = status.as_deref().unwrap_or(""),
+        idempotency_token = ?verified.idempotency_token,
+        "status callback"
+    );
+    HttpResponse::NoContent().finish()
+}
+
+fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    let _guard = observe::init();
+    let demo = demo::DemoConfig::from_env();
+    let public_url = PublicUrl::base(&demo.public_url).unwrap_or_else(|e| {
+        eprintln!("PUBLIC_URL {:?} is not usable: {e}", demo.public_url);
+        std::process::exit(2);
+    });
+    let config = WebhookConfig::new(
+        StaticKeys::new(Verifier::new(demo.auth_token.as_str())),
+        public_url,
+    )
+    .body_limit(64 * 1024)
+    .attempt_log(observe::attempt_log());
+    // The extractor finds its config in app_data; the middleware holds its own handle.
+    let data = web::Data::new(config);
+    let middleware = TwilioWebhookMiddleware::new(data.clone().into_inner());
+
+    println!("{}", demo.banner("actix-web"));
+    HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .route(demo::INCOMING_PATH, web::post().to(incoming))
+            .service(
+                web::scope(demo::STATUS_PATH)
+                    .wrap(middleware.clone())
+                    .route("", web::post().to(status)),
+            )
+    })
+    .bind(demo.addr())?
+    .run()
+    .await
+}

@@ -1,1 +1,0 @@
-//! actix adapter (being written).

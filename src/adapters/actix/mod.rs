@@ -1,0 +1,194 @@
+//! actix-web 4: the [`TwilioWebhook`] extractor for single handlers and the
+//! [`TwilioWebhookMiddleware`] for whole scopes.
+//!
+//! Both run the same path ([`crate::pipeline`]): [`WebhookConfig::precheck`] before the
+//! body is touched, the body read chunk by chunk within [`WebhookConfig::limit`] (413 as
+//! soon as it is exceeded, without buffering the rest), then [`WebhookConfig::check`].
+//! A rejected request gets [`Rejection`]'s response (403, 400, 413 or 500 with a fixed
+//! short text) and the handler is not called. A verified one reaches the handler with its
+//! body unchanged and a [`VerifiedRequest`].
+//!
+//! Which to use:
+//! - [`TwilioWebhook<T>`] on a handler argument. It reads its [`WebhookConfig`] from
+//!   `app_data` (`web::Data<WebhookConfig>` or a plain `WebhookConfig`), then hands the
+//!   verified bytes to any extractor `T` (`Bytes`, `String`, `web::Form<_>`, `web::Json<_>`).
+//! - [`TwilioWebhookMiddleware`] with `.wrap(..)` on a scope: every request in it is
+//!   verified; handlers read the body with ordinary extractors and the verdict with
+//!   `web::ReqData<VerifiedRequest>`.
+//!
+//! Use one or the other for a route, not both: both would verify (and report) twice.
+//!
+//! This module also implements [`HeaderSource`] for actix's own [`HeaderMap`] (actix-web 4
+//! uses `http` 0.2 types, not the `http` 1 ones the `http` feature covers).
+//!
+//! ```no_run
+//! use actix_web::{web, App, HttpResponse, HttpServer};
+//! use twilio_webhook::adapters::actix::TwilioWebhook;
+//! use twilio_webhook::pipeline::WebhookConfig;
+//!
+//! async fn incoming(hook: TwilioWebhook<String>) -> HttpResponse {
+//!     println!("tenant {:?}: {}", hook.verified.tenant_id, hook.body);
+//!     HttpResponse::Ok().content_type("text/xml").body("<Response/>")
+//! }
+//!
+//! #[actix_web::main]
+//! async fn main() -> std::io::Result<()> {
+//!     let config = web::Data::new(
+//!         WebhookConfig::single_token("your auth token", "https://api.example.com").unwrap(),
+//!     );
+//!     HttpServer::new(move || {
+//!         App::new()
+//!             .app_data(config.clone())
+//!             .route("/v1/webhooks/twilio", web::post().to(incoming))
+//!     })
+//!     .bind(("127.0.0.1", 3000))?
+//!     .run()
+//!     .await
+//! }
+//! ```
+
+mod extractor;
+mod middleware;
+
+use ::actix_web::dev::Payload;
+use ::actix_web::http::header::{self, HeaderMap};
+use ::actix_web::http::StatusCode;
+use ::actix_web::web::{Bytes, BytesMut};
+use ::actix_web::{HttpRequest, HttpResponse, ResponseError};
+use futures_util::StreamExt;
+
+use crate::error::Error;
+use crate::pipeline::{
+    response_text, HeaderSource, HeaderValue, RequestParts, VerifiedRequest, WebhookConfig,
+};
+
+pub use extractor::TwilioWebhook;
+pub use middleware::{TwilioWebhookMiddleware, TwilioWebhookService};
+
+impl HeaderSource for HeaderMap {
+    fn get(&self, name: &str) -> HeaderValue<'_> {
+        HeaderValue::from_values(self.get_all(name).map(|v| v.as_bytes()))
+    }
+
+    fn for_each(&self, f: &mut dyn FnMut(&str, &[u8])) {
+        for (name, value) in self.iter() {
+            f(name.as_str(), value.as_bytes());
+        }
+    }
+}
+
+/// A request that failed verification, as an actix-web error: the status of
+/// [`Error::http_status`] and the fixed text of [`response_text`], nothing else (the
+/// precise reason went to the security events and the attempt log).
+///
+/// ```
+/// use actix_web::ResponseError;
+/// use twilio_webhook::adapters::actix::Rejection;
+///
+/// let r = Rejection::from(twilio_webhook::Error::MissingSignature);
+/// assert_eq!(r.status_code().as_u16(), 403);
+/// assert_eq!(r.error(), &twilio_webhook::Error::MissingSignature);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection(Error);
+
+impl Rejection {
+    /// Why the request was rejected.
+    pub fn error(&self) -> &Error {
+        &self.0
+    }
+
+    /// The underlying error.
+    pub fn into_error(self) -> Error {
+        self.0
+    }
+}
+
+impl From<Error> for Rejection {
+    fn from(e: Error) -> Self {
+        Rejection(e)
+    }
+}
+
+impl core::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // `Error`'s Display never holds a secret; actix logs it at debug level.
+        core::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for Rejection {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+impl ResponseError for Rejection {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.0.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        HttpResponse::build(status)
+            .content_type("text/plain; charset=utf-8")
+            .body(response_text(status.as_u16()))
+    }
+}
+
+/// The one path shared by the extractor and the middleware: precheck, read the body within
+/// the limit, check. Returns the verdict and the body bytes to hand on.
+async fn verify(
+    config: &WebhookConfig,
+    req: &HttpRequest,
+    payload: Payload,
+) -> Result<(VerifiedRequest, Bytes), Error> {
+    let head = req.head();
+    let parts = RequestParts {
+        method: head.method.as_str(),
+        // The raw request target as received; actix keeps it unchanged in the head.
+        path_and_query: head.uri.path_and_query().map_or("/", |pq| pq.as_str()),
+        headers: &head.headers,
+        peer: req.peer_addr(),
+    };
+    config.precheck(&parts)?;
+    let body = read_body(payload, config.limit(), &head.headers).await;
+    // A read failure goes through `check` too, so that it is reported.
+    let verified = config
+        .check(&parts, body.as_deref().map_err(Error::clone))
+        .await?;
+    Ok((verified, body?))
+}
+
+/// Reads the whole payload, failing as soon as more than `limit` bytes have arrived.
+async fn read_body(
+    mut payload: Payload,
+    limit: usize,
+    headers: &HeaderMap,
+) -> Result<Bytes, Error> {
+    // Pre-size from Content-Length (already checked against the limit), but cap it: the
+    // header is the client's claim, and a slow client should not pin a full limit of memory.
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut body = BytesMut::with_capacity(declared.min(limit).min(64 * 1024));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| Error::BodyRead)?;
+        if chunk.len() > limit - body.len() {
+            return Err(Error::BodyTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// The verified bytes as a payload for the next extractor or handler.
+fn replay(body: Bytes) -> Payload {
+    if body.is_empty() {
+        Payload::None
+    } else {
+        Payload::from(body)
+    }
+}
