@@ -31,9 +31,9 @@ struct Incoming {
 
 async fn incoming(hook: TwilioWebhook<web::Form<Incoming>>) -> HttpResponse {
     tracing::info!(
-        message_sid = %hook.body.message_sid,
-        from = %hook.body.from,
-        chars = hook.body.body.chars().count(),
+        message_sid = %hook.payload.message_sid,
+        from = %hook.payload.from,
+        chars = hook.payload.body.chars().count(),
         idempotency_token = ?hook.verified.idempotency_token,
         "incoming message"
     );

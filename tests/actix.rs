@@ -65,7 +65,7 @@ impl Seen {
 }
 
 async fn extractor_handler(hook: TwilioWebhook, seen: web::Data<Seen>) -> HttpResponse {
-    seen.record(&hook.body, hook.verified);
+    seen.record(&hook.payload, hook.verified);
     HttpResponse::Ok().body("handled")
 }
 
@@ -405,8 +405,8 @@ async fn typed_form_after_verification() {
         web::post().to(move |hook: TwilioWebhook<web::Form<Msg>>| {
             let s = s.clone();
             async move {
-                s.lock().unwrap().push(hook.body.body.clone());
-                HttpResponse::Ok().body(hook.body.0.profile_name)
+                s.lock().unwrap().push(hook.payload.body.clone());
+                HttpResponse::Ok().body(hook.payload.0.profile_name)
             }
         }),
     ))

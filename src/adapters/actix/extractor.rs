@@ -41,7 +41,7 @@ use crate::pipeline::{VerifiedRequest, WebhookConfig};
 ///         // Store it and drop Twilio's retries of the same delivery.
 ///         let _ = token;
 ///     }
-///     println!("{} says {}", hook.body.from, hook.body.body);
+///     println!("{} says {}", hook.payload.from, hook.payload.body);
 ///     HttpResponse::Ok().content_type("text/xml").body("<Response/>")
 /// }
 ///
@@ -64,14 +64,14 @@ use crate::pipeline::{VerifiedRequest, WebhookConfig};
 pub struct TwilioWebhook<T = web::Bytes> {
     /// Which tenant, key and URL variant matched, and the idempotency token.
     pub verified: VerifiedRequest,
-    /// The body, extracted as `T` from the verified bytes.
-    pub body: T,
+    /// The body, extracted as `T` from the verified bytes (named as in the axum adapter).
+    pub payload: T,
 }
 
 impl<T> TwilioWebhook<T> {
     /// The extracted body.
     pub fn into_inner(self) -> T {
-        self.body
+        self.payload
     }
 }
 
@@ -91,10 +91,10 @@ where
                 .await
                 .map_err(Rejection::from)?;
             req.extensions_mut().insert(verified.clone());
-            let body = T::from_request(&req, &mut replay(body))
+            let payload = T::from_request(&req, &mut replay(body))
                 .await
                 .map_err(Into::into)?;
-            Ok(TwilioWebhook { verified, body })
+            Ok(TwilioWebhook { verified, payload })
         })
     }
 }

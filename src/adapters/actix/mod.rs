@@ -27,7 +27,7 @@
 //! use twilio_webhook::pipeline::WebhookConfig;
 //!
 //! async fn incoming(hook: TwilioWebhook<String>) -> HttpResponse {
-//!     println!("tenant {:?}: {}", hook.verified.tenant_id, hook.body);
+//!     println!("tenant {:?}: {}", hook.verified.tenant_id, hook.payload);
 //!     HttpResponse::Ok().content_type("text/xml").body("<Response/>")
 //! }
 //!
