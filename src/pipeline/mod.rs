@@ -266,6 +266,16 @@ impl WebhookConfig {
             (None, Some(p)) => ClientAddr::Peer(p.ip()),
             (None, None) => ClientAddr::Unknown,
         };
+        // Refusals before the URL was built (no signature, body too large) still report
+        // the URL the request was for.
+        let rebuilt = match url {
+            None => self
+                .public_url
+                .reconstruct(parts.path_and_query, parts.headers)
+                .ok(),
+            Some(_) => None,
+        };
+        let url = url.or(rebuilt.as_deref());
         let error = result.err();
         let attempt = Attempt {
             time: SystemTime::now(),

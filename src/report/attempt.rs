@@ -147,14 +147,21 @@ impl<'a> Attempt<'a> {
         super::event_type(self.error)
     }
 
-    /// The headers, with `X-Twilio-Signature` replaced by a fingerprint
+    /// The headers (names lowercased), with `X-Twilio-Signature` replaced by a fingerprint
     /// (`sha256:` + the first 12 hex digits of the SHA-256 of its value): enough to spot
-    /// a replayed signature, useless for forging one.
+    /// a replayed signature, useless for forging one. Credentials (`Authorization`, which
+    /// Twilio sends when the webhook URL holds `user:password@`, `Proxy-Authorization`,
+    /// `Cookie`) are replaced by `[redacted]`.
     pub fn headers(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         self.headers.for_each(&mut |name, value| {
             let value = if name.eq_ignore_ascii_case(names::SIGNATURE) {
                 fingerprint(value)
+            } else if CREDENTIAL_HEADERS
+                .iter()
+                .any(|c| name.eq_ignore_ascii_case(c))
+            {
+                "[redacted]".to_owned()
             } else {
                 String::from_utf8_lossy(value).into_owned()
             };
@@ -197,6 +204,9 @@ impl fmt::Debug for Attempt<'_> {
             .finish_non_exhaustive()
     }
 }
+
+/// Headers whose values are secrets in their own right.
+const CREDENTIAL_HEADERS: [&str; 3] = ["authorization", "proxy-authorization", "cookie"];
 
 fn fingerprint(value: &[u8]) -> String {
     let d = Sha256::digest(value);
