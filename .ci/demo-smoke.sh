@@ -28,7 +28,7 @@ post() {
 
 start() { # demo port [env...]
   local demo=$1 port=$2; shift 2
-  (cd "$WORK" && env "$@" PORT="$port" TWILIO_AUTH_TOKEN=$TOKEN "$OLDPWD/$BIN/$demo" >"$WORK/$demo.out" 2>&1) &
+  (cd "$WORK" && exec env "$@" PORT="$port" TWILIO_AUTH_TOKEN=$TOKEN "$OLDPWD/$BIN/$demo" >"$WORK/$demo.out" 2>&1) &
   PID=$!
   for _ in $(seq 100); do
     curl -s -o /dev/null "http://127.0.0.1:$port/" && return 0
@@ -60,6 +60,31 @@ for demo in axum_server actix_server hyper_server; do
   stop
   echo "ok: $demo (signed 200/204, tampered 403, unsigned 403)"
 done
+
+# A malformed form (bad percent-encoding) is a 400 and an `error` row in the attempt log.
+port=$((port + 1))
+start axum_server "$port"
+got=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/v1/webhooks/twilio" \
+  -H "X-Twilio-Signature: AAAAAAAAAAAAAAAAAAAAAAAAAAA=" -H "Content-Type: application/x-www-form-urlencoded" --data-binary 'Body=%zz')
+[ "$got" = 400 ] || fail "malformed form: got $got, want 400"
+stop
+checks=$((checks + 1))
+
+# The SQLite attempt log (cwd of the demos) holds one row per request with the right status.
+python3 - "$WORK/webhook_log.sqlite3" "$TOKEN" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+# Only the POSTs: the readiness probe (GET /) is logged too by demos that verify before routing.
+rows = db.execute("SELECT status, endpoint, headers, payload FROM webhook_log WHERE method = 'POST'").fetchall()
+by = {}
+for status, *_ in rows:
+    by[status] = by.get(status, 0) + 1
+want = {"success": 6, "unauthorized": 12, "error": 1}
+assert by == want, f"attempt log statuses {by}, want {want}"
+assert all(sys.argv[2] not in (h + p) for _, _, h, p in rows), "token leaked into the log"
+print(f"ok: SQLite attempt log: {len(rows)} rows {by}")
+PY
+checks=$((checks + 1))
 
 # LOG_FORMAT=json: one forged request -> exactly one JSON line with the original fields.
 port=$((port + 1))

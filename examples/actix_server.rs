@@ -69,7 +69,10 @@ async fn main() -> std::io::Result<()> {
         std::process::exit(2);
     });
     let config = WebhookConfig::new(
-        StaticKeys::new(Verifier::new(demo.auth_token.as_str())),
+        StaticKeys::with_tenant_id(
+            Verifier::new(demo.auth_token.as_str()),
+            demo.tenant_id.as_str(),
+        ),
         public_url,
     )
     .body_limit(64 * 1024)

@@ -36,7 +36,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .auth_token(&demo.auth_token)
         .try_build()?;
     let config = WebhookConfig::new(
-        StaticKeys::new(verifier),
+        StaticKeys::with_tenant_id(verifier, demo.tenant_id.as_str()),
         PublicUrl::base(&demo.public_url)?,
     )
     .attempt_log(observe::attempt_log());

@@ -53,10 +53,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let _guard = observe::init();
     let demo = demo::DemoConfig::from_env();
     let config = WebhookConfig::new(
-        StaticKeys::new(
+        StaticKeys::with_tenant_id(
             Verifier::builder()
                 .auth_token(demo.auth_token.as_str())
                 .try_build()?,
+            demo.tenant_id.as_str(),
         ),
         PublicUrl::base(&demo.public_url)?,
     )

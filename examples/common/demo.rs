@@ -14,10 +14,12 @@ pub const EMPTY_TWIML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Respon
 /// Used when `TWILIO_AUTH_TOKEN` is unset. Never use it outside a demo.
 pub const DEMO_TOKEN: &str = "demo-auth-token-0123456789abcdef";
 
-/// Demo configuration, from `TWILIO_AUTH_TOKEN`, `PUBLIC_URL`, `PORT`, `BIND`.
+/// Demo configuration, from `TWILIO_AUTH_TOKEN`, `PUBLIC_URL`, `PORT`, `BIND`, `TENANT_ID`.
 #[derive(Debug, Clone)]
 pub struct DemoConfig {
     pub auth_token: String,
+    /// Reported as `tenant_id` in events and the attempt log (default `demo`).
+    pub tenant_id: String,
     pub token_is_demo: bool,
     pub public_url: String,
     pub port: u16,
@@ -39,8 +41,10 @@ impl DemoConfig {
             .ok()
             .filter(|u| !u.is_empty())
             .unwrap_or_else(|| format!("http://127.0.0.1:{port}"));
+        let tenant_id = std::env::var("TENANT_ID").unwrap_or_else(|_| "demo".into());
         DemoConfig {
             auth_token,
+            tenant_id,
             token_is_demo,
             public_url: public_url.trim_end_matches('/').to_owned(),
             port,
