@@ -6,7 +6,12 @@
     doc = include_str!("../README.md")
 )]
 #![cfg_attr(
-    not(all(feature = "axum", feature = "actix", feature = "hyper", feature = "serde")),
+    not(all(
+        feature = "axum",
+        feature = "actix",
+        feature = "hyper",
+        feature = "serde"
+    )),
     doc = "Verify Twilio webhook signatures (`X-Twilio-Signature`). See `Verifier`, and the README (the crate docs built with all features)."
 )]
 #![forbid(unsafe_code)]
