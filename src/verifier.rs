@@ -124,7 +124,11 @@ impl Verifier {
         let candidates = url_variants::candidates(req.url).map_err(Error::InvalidUrl)?;
 
         let payload = req.payload.resolve();
-        let body_sha256 = body_hash::find_in_url(req.url);
+        // Only a non-form body is covered by bodySHA256; a form request skips the query scan.
+        let body_sha256 = match payload {
+            Payload::Json(_) | Payload::Empty => body_hash::find_in_url(req.url),
+            _ => None,
+        };
         let raw_body: Option<&[u8]> = match payload {
             // Nothing signed covers a non-form body unless the URL carries its hash.
             Payload::Json(_) if body_sha256.is_none() => return Err(Error::MissingBodyHash),
@@ -134,7 +138,19 @@ impl Verifier {
             Payload::Empty => Some(b""),
             _ => None,
         };
-        let params = Params::new(payload, self.max_params)?;
+        // The form lives in this frame and is parsed where it lies: returning it by value
+        // would copy its ~3.5 KiB of inline pairs and scratch.
+        let mut form;
+        let params = match payload {
+            Payload::Form(body) => {
+                form = FormParams::unparsed(body);
+                form.fill(self.max_params).map_err(Error::InvalidForm)?;
+                Params::Form(&form)
+            }
+            Payload::Params(pairs) => Params::Decoded(SortedParams::new(pairs.iter().copied())),
+            // JSON bodies are covered by bodySHA256 in the URL; the URL alone is signed.
+            _ => Params::None,
+        };
 
         let mut tried = VariantSet::default();
         let mut check = |candidate: Candidate<'_>| -> Option<Verified> {
@@ -215,26 +231,13 @@ impl<'a> KeyList<'a> {
 }
 
 /// The parameters that follow the URL in the signed stream.
-// Lives on the stack for one verification; boxing the form would cost an allocation.
-#[allow(clippy::large_enum_variant)]
-enum Params<'a> {
+enum Params<'f, 'a> {
     None,
-    Form(FormParams<'a>),
+    Form(&'f FormParams<'a>),
     Decoded(SortedParams<'a>),
 }
 
-impl<'a> Params<'a> {
-    fn new(payload: Payload<'a>, max_params: usize) -> Result<Self, Error> {
-        Ok(match payload {
-            Payload::Form(body) => Params::Form(
-                FormParams::parse_with_limit(body, max_params).map_err(Error::InvalidForm)?,
-            ),
-            Payload::Params(pairs) => Params::Decoded(SortedParams::new(pairs.iter().copied())),
-            // JSON bodies are covered by bodySHA256 in the URL; the URL alone is signed.
-            _ => Params::None,
-        })
-    }
-
+impl Params<'_, '_> {
     fn write_to<S: Sink>(&self, sink: &mut S) {
         match self {
             Params::None => {}

@@ -20,6 +20,7 @@
 
 mod form;
 mod params;
+mod swar;
 
 pub use form::FormParams;
 pub use params::SortedParams;

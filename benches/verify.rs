@@ -1,0 +1,214 @@
+//! Criterion benchmarks of the verification hot path, each next to its floor.
+//!
+//! The floor is a pre-keyed HMAC-SHA1 over the case's already-built canonical string: the
+//! work no verifier can avoid. Compare ratios measured side by side in one run, not
+//! absolute numbers (the machine may be busy):
+//!
+//!     cargo bench --bench verify -- --warm-up-time 1 --measurement-time 3
+//!
+//! Groups:
+//! - `form/<case>`: `verify_form` (raw body → verdict) and `hmac_floor`, per form case of
+//!   `benches/workload.json`.
+//! - `reject/whatsapp_inbound`: no URL variant matches (both variants are MACed).
+//! - `canonical/<case>`: `FormParams::parse` + `write_to` into a byte-counting sink.
+//! - `json/<size>`: `verify_body` with `bodySHA256` (the 1 KiB workload case and 64 KiB).
+//! - `compare`: a rejected signature differing in its first vs its last byte; the two
+//!   must take the same time (constant-time comparison).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use sha1::Sha1;
+use twilio_webhook::canonical::{FormParams, Sink};
+use twilio_webhook::{body_sha256_hex, compute_twilio_signature, Verifier};
+
+#[derive(Deserialize)]
+struct Case {
+    name: String,
+    url: String,
+    body: String,
+    content_type: String,
+    canonical: String,
+    auth_token: String,
+    signature: String,
+}
+
+fn cases() -> Vec<Case> {
+    let text = include_str!("workload.json");
+    serde_json::from_str(text).expect("workload parses")
+}
+
+fn is_json(c: &Case) -> bool {
+    c.content_type == "application/json"
+}
+
+/// Counts bytes: the canonicalisation cost without any hashing.
+struct Count(usize);
+
+impl Sink for Count {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 += bytes.len();
+    }
+}
+
+fn floor(c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>, case: &Case) {
+    let keyed = Hmac::<Sha1>::new_from_slice(case.auth_token.as_bytes()).expect("any key");
+    c.bench_function("hmac_floor", |b| {
+        b.iter(|| {
+            let mut mac = keyed.clone();
+            mac.update(black_box(case.canonical.as_bytes()));
+            black_box(mac.finalize().into_bytes())
+        })
+    });
+}
+
+fn form(c: &mut Criterion) {
+    for case in cases().iter().filter(|c| !is_json(c)) {
+        let v = Verifier::new(case.auth_token.as_str());
+        assert!(v
+            .verify_form(&case.url, case.body.as_bytes(), &case.signature)
+            .is_ok());
+        let mut g = c.benchmark_group(format!("form/{}", case.name));
+        g.throughput(Throughput::Bytes(case.body.len() as u64));
+        g.bench_function("verify_form", |b| {
+            b.iter(|| {
+                black_box(v.verify_form(
+                    black_box(&case.url),
+                    black_box(case.body.as_bytes()),
+                    black_box(&case.signature),
+                ))
+                .is_ok()
+            })
+        });
+        floor(&mut g, case);
+        g.finish();
+    }
+}
+
+/// A valid-looking SHA-1 signature (28 base64 characters) that differs from `sig` in the
+/// first (`early`) or the last MAC byte.
+fn tampered(sig: &str, early: bool) -> String {
+    let mut mac = STANDARD.decode(sig).expect("base64");
+    let i = if early { 0 } else { mac.len() - 1 };
+    mac[i] ^= 0x01;
+    STANDARD.encode(mac)
+}
+
+fn reject(c: &mut Criterion) {
+    let cases = cases();
+    let case = cases.iter().find(|c| c.name == "whatsapp_inbound").unwrap();
+    let v = Verifier::new(case.auth_token.as_str());
+    let bad = tampered(&case.signature, true);
+    assert!(v
+        .verify_form(&case.url, case.body.as_bytes(), &bad)
+        .is_err());
+    let mut g = c.benchmark_group("reject/whatsapp_inbound");
+    g.bench_function("verify_form", |b| {
+        b.iter(|| {
+            black_box(v.verify_form(
+                black_box(&case.url),
+                black_box(case.body.as_bytes()),
+                black_box(&bad),
+            ))
+            .is_err()
+        })
+    });
+    floor(&mut g, case);
+    g.finish();
+}
+
+fn canonical(c: &mut Criterion) {
+    let mut g = c.benchmark_group("canonical");
+    for case in cases().iter().filter(|c| !is_json(c)) {
+        g.throughput(Throughput::Bytes(case.body.len() as u64));
+        g.bench_with_input(
+            BenchmarkId::from_parameter(&case.name),
+            case.body.as_bytes(),
+            |b, body| {
+                b.iter(|| {
+                    let form = FormParams::parse(black_box(body)).expect("valid form");
+                    let mut sink = Count(0);
+                    form.write_to(&mut sink);
+                    black_box(sink.0)
+                })
+            },
+        );
+    }
+    g.finish();
+}
+
+fn json(c: &mut Criterion) {
+    let cases = cases();
+    let case = cases.iter().find(|c| is_json(c)).expect("a JSON case");
+    let token = case.auth_token.as_str();
+    let v = Verifier::new(token);
+    // The workload case, and a 64 KiB body signed the same way.
+    let big_body = format!("{{\"data\":\"{}\"}}", "x".repeat(64 * 1024 - 11));
+    let base = case.url.split('?').next().unwrap();
+    let big_url = format!("{base}?bodySHA256={}", body_sha256_hex(big_body.as_bytes()));
+    let big_sig = compute_twilio_signature(&big_url, core::iter::empty::<(&str, &str)>(), token);
+    let inputs = [
+        (
+            "1KiB",
+            case.url.clone(),
+            case.body.clone(),
+            case.signature.clone(),
+        ),
+        ("64KiB", big_url, big_body, big_sig),
+    ];
+    let mut g = c.benchmark_group("json");
+    for (label, url, body, sig) in &inputs {
+        assert!(v.verify_body(url, body.as_bytes(), sig).is_ok(), "{label}");
+        g.throughput(Throughput::Bytes(body.len() as u64));
+        g.bench_function(*label, |b| {
+            b.iter(|| {
+                black_box(v.verify_body(black_box(url), black_box(body.as_bytes()), black_box(sig)))
+                    .is_ok()
+            })
+        });
+    }
+    g.finish();
+}
+
+fn compare(c: &mut Criterion) {
+    let cases = cases();
+    let case = cases.iter().find(|c| c.name == "status_callback").unwrap();
+    let v = Verifier::new(case.auth_token.as_str());
+    let mut g = c.benchmark_group("compare");
+    for (label, early) in [("early_differing", true), ("late_differing", false)] {
+        let bad = tampered(&case.signature, early);
+        assert!(v
+            .verify_form(&case.url, case.body.as_bytes(), &bad)
+            .is_err());
+        g.bench_function(label, |b| {
+            b.iter(|| {
+                black_box(v.verify_form(
+                    black_box(&case.url),
+                    black_box(case.body.as_bytes()),
+                    black_box(&bad),
+                ))
+                .is_err()
+            })
+        });
+    }
+    g.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(30)
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = form, reject, canonical, json, compare
+}
+criterion_main!(benches);
