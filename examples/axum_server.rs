@@ -1,0 +1,83 @@
+//! The original system's two Twilio endpoints on axum 0.8, verified by `TwilioWebhook`.
+//!
+//! ```sh
+//! cargo run --example axum_server --features axum,tracing,serde
+//! ```
+//!
+//! It prints signed `curl` commands to try. Environment: `TWILIO_AUTH_TOKEN`, `PUBLIC_URL`
+//! (the URL Twilio calls, without the path), `PORT` (3000), `BIND` (127.0.0.1),
+//! `RUST_LOG`, `LOG_FORMAT=json`.
+
+#[path = "common/demo.rs"]
+mod demo;
+#[path = "common/observe.rs"]
+mod observe;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::post;
+use axum::{Form, Router};
+use twilio_webhook::adapters::axum::TwilioWebhook;
+use twilio_webhook::pipeline::{PublicUrl, StaticKeys, WebhookConfig};
+use twilio_webhook::Verifier;
+
+type Params = Form<HashMap<String, String>>;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let _guard = observe::init();
+    let demo = demo::DemoConfig::from_env();
+
+    let verifier = Verifier::builder()
+        .auth_token(&demo.auth_token)
+        .try_build()?;
+    let config = WebhookConfig::new(
+        StaticKeys::new(verifier),
+        PublicUrl::base(&demo.public_url)?,
+    )
+    .attempt_log(observe::attempt_log());
+
+    let app = Router::new()
+        .route(demo::INCOMING_PATH, post(incoming))
+        .route(demo::STATUS_PATH, post(status))
+        .with_state(Arc::new(config));
+
+    let listener = tokio::net::TcpListener::bind(demo.addr()).await?;
+    println!("{}", demo.banner("axum"));
+    // ConnectInfo gives the attempt log the peer address.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
+
+/// Incoming WhatsApp/SMS message: answered with empty TwiML (no reply message).
+async fn incoming(hook: TwilioWebhook<Params>) -> impl IntoResponse {
+    let Form(params) = &hook.payload;
+    tracing::info!(
+        message_sid = params.get("MessageSid").map(String::as_str),
+        idempotency_token = hook.verified.idempotency_token.as_deref(),
+        "incoming message"
+    );
+    ([(header::CONTENT_TYPE, "text/xml")], demo::EMPTY_TWIML)
+}
+
+/// Message status callback: nothing to answer.
+async fn status(hook: TwilioWebhook<Params>) -> StatusCode {
+    let Form(params) = &hook.payload;
+    tracing::info!(
+        message_sid = params.get("MessageSid").map(String::as_str),
+        message_status = params.get("MessageStatus").map(String::as_str),
+        "status callback"
+    );
+    StatusCode::NO_CONTENT
+}

@@ -1,0 +1,89 @@
+//! The demo server on hyper 1 + tower: the original system's two Twilio endpoints behind
+//! `TwilioWebhookLayer`.
+//!
+//! ```sh
+//! cargo run --example hyper_server --features hyper,tracing,serde
+//! ```
+//!
+//! It prints signed `curl` commands to try. Environment: `TWILIO_AUTH_TOKEN`, `PUBLIC_URL`
+//! (what Twilio calls, e.g. your tunnel's https URL), `PORT` (3000), `BIND` (127.0.0.1),
+//! `RUST_LOG`, `LOG_FORMAT=json`.
+
+#[path = "common/demo.rs"]
+mod demo;
+#[path = "common/observe.rs"]
+mod observe;
+
+use std::convert::Infallible;
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::Full;
+use hyper_util::rt::TokioIo;
+use tower::{Layer, ServiceExt};
+use twilio_webhook::adapters::hyper::TwilioWebhookLayer;
+use twilio_webhook::pipeline::{PublicUrl, StaticKeys, VerifiedRequest, WebhookConfig};
+use twilio_webhook::Verifier;
+
+/// Runs only for verified requests: the layer answered everything else.
+async fn route(req: Request<Full<Bytes>>) -> Result<Response<Full<Bytes>>, Infallible> {
+    if let Some(v) = req.extensions().get::<VerifiedRequest>() {
+        tracing::info!(
+            path = req.uri().path(),
+            idempotency_token = v.idempotency_token.as_deref(),
+            "verified webhook"
+        );
+    }
+    let res = match (req.method(), req.uri().path()) {
+        (&Method::POST, demo::INCOMING_PATH) => Response::builder()
+            .header(http::header::CONTENT_TYPE, "text/xml")
+            .body(Full::from(demo::EMPTY_TWIML)),
+        (&Method::POST, demo::STATUS_PATH) => Response::builder()
+            .status(StatusCode::NO_CONTENT)
+            .body(Full::default()),
+        _ => Response::builder()
+            .status(StatusCode::NOT_FOUND)
+            .body(Full::default()),
+    };
+    Ok(res.expect("static response parts are valid"))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let _guard = observe::init();
+    let demo = demo::DemoConfig::from_env();
+    let config = WebhookConfig::new(
+        StaticKeys::new(
+            Verifier::builder()
+                .auth_token(demo.auth_token.as_str())
+                .try_build()?,
+        ),
+        PublicUrl::base(&demo.public_url)?,
+    )
+    .attempt_log(observe::attempt_log());
+    let app = TwilioWebhookLayer::new(config).layer(tower::service_fn(route));
+
+    let listener = tokio::net::TcpListener::bind(demo.addr()).await?;
+    println!("{}", demo.banner("hyper"));
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => accepted?,
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        };
+        let app = app.clone();
+        tokio::spawn(async move {
+            // hyper serves `hyper::service::Service`; the tower service is called per request,
+            // with the peer address where the layer looks for it.
+            let svc = hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(peer);
+                app.clone().oneshot(req)
+            });
+            if let Err(e) = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), svc)
+                .await
+            {
+                tracing::debug!(error = %e, %peer, "connection ended with an error");
+            }
+        });
+    }
+}

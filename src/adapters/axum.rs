@@ -1,1 +1,0 @@
-//! axum adapter (being written).

@@ -1,1 +1,0 @@
-//! hyper adapter (being written).

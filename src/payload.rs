@@ -1,1 +1,0 @@
-//! Typed Twilio webhook payloads (being written).
