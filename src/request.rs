@@ -17,7 +17,7 @@
 /// };
 /// assert!(v.verify(&req).is_ok());
 /// ```
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct WebhookRequest<'a> {
     /// The public URL Twilio requested, byte for byte (scheme, host, port, path, query).
     pub url: &'a str,
@@ -27,6 +27,19 @@ pub struct WebhookRequest<'a> {
     pub signature_settings: Option<&'a str>,
     /// The body.
     pub payload: Payload<'a>,
+}
+
+impl core::fmt::Debug for WebhookRequest<'_> {
+    // The signature shows only as present: a valid one, logged next to the URL and body,
+    // lets anyone replay the request (Twilio's signatures carry no timestamp).
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("WebhookRequest")
+            .field("url", &self.url)
+            .field("signature", &self.signature.map(|_| "***"))
+            .field("signature_settings", &self.signature_settings)
+            .field("payload", &self.payload)
+            .finish()
+    }
 }
 
 /// The body of a webhook request.

@@ -54,7 +54,7 @@ impl<H: HeaderSource> std::fmt::Debug for RequestParts<'_, H> {
 }
 
 /// What a handler gets after verification (adapters put it in request extensions).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct VerifiedRequest {
     /// The tenant whose key matched.
     pub tenant_id: Option<Arc<str>>,
@@ -65,6 +65,18 @@ pub struct VerifiedRequest {
     /// `I-Twilio-Idempotency-Token`, equal across Twilio's retries of one delivery: store
     /// it to drop duplicates (Twilio's signatures carry no timestamp).
     pub idempotency_token: Option<String>,
+}
+
+impl std::fmt::Debug for VerifiedRequest {
+    // The URL may carry HTTP Basic credentials; `url` itself stays exact for handlers.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifiedRequest")
+            .field("tenant_id", &self.tenant_id)
+            .field("verified", &self.verified)
+            .field("url", &report::mask_password(&self.url))
+            .field("idempotency_token", &self.idempotency_token)
+            .finish()
+    }
 }
 
 /// How webhook requests are judged: keys, public URL, limits, reporting. Build once,

@@ -12,7 +12,7 @@ use crate::error::{Error, UrlError};
 /// assert!(PublicUrl::base("not a url").is_err());
 /// # let _ = p;
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PublicUrl {
     /// A configured base (`https://api.example.com`, optionally with a path prefix) followed
@@ -32,6 +32,26 @@ pub enum PublicUrl {
         /// Scheme when no forwarded proto is present.
         default_scheme: &'static str,
     },
+}
+
+impl std::fmt::Debug for PublicUrl {
+    // A base URL may carry HTTP Basic credentials (`https://user:password@host`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PublicUrl::Base(base) => f
+                .debug_tuple("Base")
+                .field(&crate::report::mask_password(base))
+                .finish(),
+            PublicUrl::HostHeader { scheme } => f
+                .debug_struct("HostHeader")
+                .field("scheme", scheme)
+                .finish(),
+            PublicUrl::InsecureForwardedHeaders { default_scheme } => f
+                .debug_struct("InsecureForwardedHeaders")
+                .field("default_scheme", default_scheme)
+                .finish(),
+        }
+    }
 }
 
 impl PublicUrl {

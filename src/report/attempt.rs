@@ -79,11 +79,12 @@ impl fmt::Display for ClientAddr<'_> {
     }
 }
 
-/// A URL whose query values print as `***` (names kept), for events.
+/// A URL whose query values and userinfo password print as `***` (names kept), for events.
 ///
 /// ```
 /// use twilio_webhook::report::RedactedUrl;
 /// assert_eq!(RedactedUrl("https://h/x?a=1&bodySHA256=ab#f").to_string(), "https://h/x?a=***&bodySHA256=***");
+/// assert_eq!(RedactedUrl("https://user:pw@h/x").to_string(), "https://user:***@h/x");
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct RedactedUrl<'a>(pub &'a str);
@@ -91,8 +92,9 @@ pub struct RedactedUrl<'a>(pub &'a str);
 impl fmt::Display for RedactedUrl<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let url = self.0.split('#').next().unwrap_or("");
+        let url = mask_password(url);
         let Some((base, query)) = url.split_once('?') else {
-            return f.write_str(url);
+            return f.write_str(&url);
         };
         f.write_str(base)?;
         for (i, pair) in query.split('&').enumerate() {
@@ -103,6 +105,24 @@ impl fmt::Display for RedactedUrl<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// `url` with the password of its userinfo (`user:password@`) replaced by `***`: webhook
+/// URLs may carry HTTP Basic credentials, which must not reach logs.
+pub(crate) fn mask_password(url: &str) -> std::borrow::Cow<'_, str> {
+    let Some(start) = url.find("://").map(|i| i + 3) else {
+        return url.into();
+    };
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    let Some(at) = url[start..end].rfind('@').map(|i| start + i) else {
+        return url.into();
+    };
+    match url[start..at].find(':').map(|i| start + i) {
+        Some(colon) => format!("{}:***{}", &url[..colon], &url[at..]).into(),
+        None => url.into(),
     }
 }
 
@@ -178,7 +198,7 @@ impl<'a> Attempt<'a> {
             tenant_id: self.tenant_id.map(str::to_owned),
             method: self.method.to_owned(),
             endpoint: self.endpoint.to_owned(),
-            url: self.url.map(str::to_owned),
+            url: self.url.map(|u| mask_password(u).into_owned()),
             status: self.status,
             event_type: self.event_type(),
             reason: self.error.map(ToString::to_string),
@@ -228,7 +248,7 @@ pub struct AttemptRecord {
     pub method: String,
     /// Path without query.
     pub endpoint: String,
-    /// Public URL checked.
+    /// Public URL checked (a userinfo password masked as `***`).
     pub url: Option<String>,
     /// Outcome.
     pub status: AttemptStatus,
@@ -272,4 +292,21 @@ pub trait AttemptLog: Send + Sync + 'static {
     /// Stores one attempt.
     fn record(&self, attempt: &Attempt<'_>)
         -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_password;
+
+    #[test]
+    fn masks_only_a_userinfo_password() {
+        assert_eq!(
+            mask_password("https://u:p@h:1/x?a=b@c"),
+            "https://u:***@h:1/x?a=b@c"
+        );
+        assert_eq!(mask_password("https://u:p:q@r@h/x"), "https://u:***@h/x");
+        assert_eq!(mask_password("https://u@h/x"), "https://u@h/x");
+        assert_eq!(mask_password("https://h/x?u:p@q"), "https://h/x?u:p@q");
+        assert_eq!(mask_password("no scheme u:p@h"), "no scheme u:p@h");
+    }
 }

@@ -62,6 +62,7 @@ mod attempt;
 mod events;
 mod memory;
 
+pub(crate) use attempt::mask_password;
 pub use attempt::{Attempt, AttemptLog, AttemptRecord, AttemptStatus, ClientAddr, RedactedUrl};
 pub use memory::MemoryLog;
 
