@@ -385,9 +385,13 @@ impl Parser<'_> {
         // OR of every byte an escape produced: below 0x80 the piece is still UTF-8, as the
         // raw body is.
         let mut high = 0u8;
+        // Checks the byte at `i` before scanning on: escapes come in runs (`%F0%9F%8C%B5`),
+        // and scanning from one straight into the next cost a wasted word test each
+        // (~3,300 instructions per whatsapp_inbound verification, 62 escapes).
         let stop = loop {
-            (i, o) = scan_decoding(body, i, o, self.buf, is_name);
             match body.get(i) {
+                Some(b'=') if is_name => break Stop::NameEnd(i),
+                Some(b'&') | None => break Stop::PairEnd(i),
                 Some(b'%') => {
                     let byte = match (body.get(i + 1), body.get(i + 2)) {
                         (Some(&h), Some(&l)) => hex(h).zip(hex(l)).map(|(h, l)| h << 4 | l),
@@ -399,8 +403,7 @@ impl Parser<'_> {
                     o += 1;
                     i += 3;
                 }
-                Some(b'=') => break Stop::NameEnd(i),
-                _ => break Stop::PairEnd(i),
+                _ => (i, o) = scan_decoding(body, i, o, self.buf, is_name),
             }
         };
         self.out = o;
