@@ -24,3 +24,22 @@ pub(crate) fn put_back(buf: Vec<u8>) {
         let _ = BUFFER.try_with(|cell| cell.set(buf));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reuses_the_buffer_emptied_and_drops_big_ones() {
+        let mut buf = take();
+        buf.extend_from_slice(&[1; 100]);
+        put_back(buf);
+        let buf = take();
+        assert!(buf.is_empty());
+        assert!(buf.capacity() >= 100);
+        // While taken, a nested user gets a buffer of its own.
+        assert_eq!(take().capacity(), 0);
+        put_back(Vec::with_capacity(KEEP_AT_MOST + 1));
+        assert_eq!(take().capacity(), 0);
+    }
+}
