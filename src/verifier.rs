@@ -4,6 +4,7 @@ use core::fmt;
 use std::sync::Arc;
 
 use crate::body_hash;
+use crate::canonical::scratch;
 use crate::canonical::{FormParams, Sink, SortedParams};
 use crate::error::Error;
 use crate::request::{Payload, WebhookRequest};
@@ -152,6 +153,11 @@ impl Verifier {
             _ => Params::None,
         };
 
+        // The parameters are laid out once, then each (URL variant x key) MAC takes them in
+        // one update: streaming ~40 small pieces into every MAC cost ~1,500 instructions
+        // more per accepted whatsapp_inbound and ~5,700 per rejected one (callgrind).
+        let mut canonical = scratch::take();
+        params.write_to(&mut canonical);
         let mut tried = VariantSet::default();
         let mut check = |candidate: Candidate<'_>| -> Option<Verified> {
             tried.insert(candidate.variant);
@@ -159,7 +165,7 @@ impl Verifier {
                 let (mac, key_used) = keys.get(i);
                 let mut state = mac.begin(settings.algorithm);
                 candidate.write_to(&mut state);
-                params.write_to(&mut state);
+                state.write(&canonical);
                 state.matches(&expected).then(|| Verified {
                     key: key_used(),
                     url_variant: candidate.variant,
@@ -179,6 +185,7 @@ impl Verifier {
                 });
             }
         }
+        scratch::put_back(canonical);
         let verified = verified.ok_or(Error::SignatureMismatch { tried })?;
 
         if let (Some(body), Some(hex)) = (raw_body, body_sha256) {

@@ -20,6 +20,7 @@
 
 mod form;
 mod params;
+pub(crate) mod scratch;
 mod swar;
 
 pub use form::FormParams;
