@@ -2,7 +2,7 @@
 //! `compute_signature`. For many requests, build a [`Verifier`] once instead: these key the
 //! HMAC on every call.
 
-use crate::canonical::SortedParams;
+use crate::canonical::write_canonical;
 use crate::error::Error;
 use crate::request::{Payload, WebhookRequest};
 use crate::signature::{Algorithm, KeyedMac};
@@ -105,10 +105,7 @@ where
     K: AsRef<str>,
     V: AsRef<str>,
 {
-    let owned: Vec<(K, V)> = params.into_iter().collect();
-    let sorted = SortedParams::new(owned.iter().map(|(k, v)| (k.as_ref(), v.as_ref())));
     let mut state = KeyedMac::new(secret.as_bytes()).begin(algorithm);
-    crate::canonical::Sink::write(&mut state, url.as_bytes());
-    sorted.write_to(&mut state);
+    write_canonical(url, params, &mut state);
     state.into_base64()
 }

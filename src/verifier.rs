@@ -176,13 +176,16 @@ impl Verifier {
         let mut verified = candidates.iter().find_map(&mut check);
         if verified.is_none() && self.node_normalized_urls {
             if let Some(normalized) = url_variants::node_normalized(req.url) {
-                let c = url_variants::candidates(&normalized).map_err(Error::InvalidUrl)?;
-                verified = c.iter().find_map(|c| {
-                    check(c).map(|v| Verified {
-                        url_variant: UrlVariant::NodeNormalized,
-                        ..v
-                    })
-                });
+                // Only the query changed, and the received URL parsed: this cannot fail.
+                if let Ok(c) = url_variants::candidates(&normalized) {
+                    verified = c.iter().find_map(|c| {
+                        check(c).map(|v| Verified {
+                            url_variant: UrlVariant::NodeNormalized,
+                            ..v
+                        })
+                    });
+                    tried.insert(UrlVariant::NodeNormalized);
+                }
             }
         }
         scratch::put_back(canonical);

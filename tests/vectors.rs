@@ -207,3 +207,26 @@ fn tampering_any_vector_fails() {
         );
     }
 }
+
+#[test]
+fn node_normalized_variant_is_reported_when_tried() {
+    let url = "https://mycompany.com/myapp.php?foo=1&bar=2&Body=It's+amazing";
+    let compat = Verifier::builder()
+        .auth_token("wrong token")
+        .insecure_accept_node_normalized_urls()
+        .build();
+    match compat.verify_form(url, b"", "TfZzewPq8wqrGlMfyAud8+/IvJ0=") {
+        Err(twilio_webhook::Error::SignatureMismatch { tried }) => {
+            assert!(tried.contains(UrlVariant::NodeNormalized), "{tried}");
+            assert!(tried.contains(UrlVariant::AsReceived), "{tried}");
+        }
+        other => panic!("expected a mismatch, got {other:?}"),
+    }
+    // Without the option the normalised URL is never tried.
+    match Verifier::new("wrong token").verify_form(url, b"", "TfZzewPq8wqrGlMfyAud8+/IvJ0=") {
+        Err(twilio_webhook::Error::SignatureMismatch { tried }) => {
+            assert!(!tried.contains(UrlVariant::NodeNormalized), "{tried}")
+        }
+        other => panic!("expected a mismatch, got {other:?}"),
+    }
+}

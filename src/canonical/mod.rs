@@ -38,9 +38,31 @@ impl Sink for Vec<u8> {
     }
 }
 
+/// Writes the signed text for `url` and already-decoded `params` into `sink`: the URL,
+/// then the parameters in canonical order. Used to sign ([`crate::compute_twilio_signature`])
+/// and to show the text ([`canonical_string`]).
+///
+/// ```
+/// let mut out = Vec::new();
+/// twilio_webhook::canonical::write_canonical("https://h/x", [("b", "2"), ("a", "1")], &mut out);
+/// assert_eq!(out, b"https://h/xa1b2");
+/// ```
+pub fn write_canonical<I, K, V, S>(url: &str, params: I, sink: &mut S)
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<str>,
+    V: AsRef<str>,
+    S: Sink + ?Sized,
+{
+    let owned: Vec<(K, V)> = params.into_iter().collect();
+    let sorted = SortedParams::new(owned.iter().map(|(k, v)| (k.as_ref(), v.as_ref())));
+    sink.write(url.as_bytes());
+    sorted.write_to(sink);
+}
+
 /// The full signed text for `url` and already-decoded `params`, as one `String`.
 ///
-/// For debugging and for [`crate::compute_twilio_signature`]; verification streams instead.
+/// For debugging; verification streams instead.
 ///
 /// ```
 /// let s = twilio_webhook::canonical::canonical_string(
@@ -55,10 +77,8 @@ where
     K: AsRef<str>,
     V: AsRef<str>,
 {
-    let owned: Vec<(K, V)> = params.into_iter().collect();
-    let sorted = SortedParams::new(owned.iter().map(|(k, v)| (k.as_ref(), v.as_ref())));
-    let mut out = url.as_bytes().to_vec();
-    sorted.write_to(&mut out);
+    let mut out = Vec::new();
+    write_canonical(url, params, &mut out);
     // Every piece written was a &str, so the concatenation is UTF-8.
     String::from_utf8(out).unwrap_or_default()
 }
