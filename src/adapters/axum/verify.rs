@@ -12,7 +12,6 @@ use ::axum::extract::{ConnectInfo, OriginalUri, Request};
 use ::axum::http::header::CONTENT_LENGTH;
 use ::axum::http::request::Parts;
 use ::axum::RequestExt;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use crate::error::Error;
 use crate::pipeline::{RequestParts, VerifiedRequest, WebhookConfig};
@@ -115,27 +114,10 @@ fn declared_length(parts: &Parts) -> Option<u64> {
 
 /// Buffers the body, refusing past `limit` bytes (declared or actual).
 async fn read_body(body: Body, limit: usize, declared: Option<u64>) -> Result<Bytes, Error> {
-    let too_large = Error::BodyTooLarge { limit };
     if declared.is_some_and(|n| n > limit as u64) {
-        return Err(too_large);
+        return Err(Error::BodyTooLarge { limit });
     }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if is_length_limit(&*e) => Err(too_large),
-        Err(_) => Err(Error::BodyRead),
-    }
-}
-
-/// Whether a length limit is anywhere in the chain (axum wraps body errors in its own).
-fn is_length_limit(err: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cur = Some(err);
-    while let Some(e) = cur {
-        if e.is::<LengthLimitError>() {
-            return true;
-        }
-        cur = e.source();
-    }
-    false
+    crate::adapters::http_body::read_limited(body, limit).await
 }
 
 #[cfg(test)]

@@ -110,7 +110,7 @@ where
         peer: parts.extensions.get::<SocketAddr>().copied(),
     };
     config.precheck(&request)?;
-    let (bytes, read) = match body::read_limited(body, config.limit()).await {
+    let (bytes, read) = match crate::adapters::http_body::read_limited(body, config.limit()).await {
         Ok(bytes) => (bytes, Ok(())),
         Err(e) => (Bytes::new(), Err(e)),
     };
