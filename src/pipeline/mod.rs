@@ -322,7 +322,8 @@ fn signature_header<H: HeaderSource>(headers: &H) -> Result<&str, Error> {
     }
 }
 
-fn declared_length<H: HeaderSource>(headers: &H) -> Option<usize> {
+/// The `Content-Length` a request declares, if it declares exactly one that parses.
+pub(crate) fn declared_length<H: HeaderSource>(headers: &H) -> Option<usize> {
     headers.get("content-length").text()?.trim().parse().ok()
 }
 

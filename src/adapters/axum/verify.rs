@@ -9,12 +9,11 @@ use std::net::SocketAddr;
 
 use ::axum::body::{Body, Bytes, HttpBody};
 use ::axum::extract::{ConnectInfo, OriginalUri, Request};
-use ::axum::http::header::CONTENT_LENGTH;
 use ::axum::http::request::Parts;
 use ::axum::RequestExt;
 
 use crate::error::Error;
-use crate::pipeline::{RequestParts, VerifiedRequest, WebhookConfig};
+use crate::pipeline::{declared_length, RequestParts, VerifiedRequest, WebhookConfig};
 
 /// A verified request, taken apart: the handler side rebuilds it from these.
 pub(super) struct Checked {
@@ -54,7 +53,7 @@ pub(super) async fn verify_request(config: &WebhookConfig, req: Request) -> Resu
                 .map(|c| c.0),
         };
         config.precheck(&request)?;
-        let body = read_body(body, limit, declared_length(&parts)).await;
+        let body = read_body(body, limit, declared_length(&parts.headers)).await;
         let verified = config
             .check(&request, body.as_deref().map_err(Clone::clone))
             .await?;
@@ -101,20 +100,9 @@ impl HttpBody for UnknownLength {
     }
 }
 
-fn declared_length(parts: &Parts) -> Option<u64> {
-    parts
-        .headers
-        .get(CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
-}
-
 /// Buffers the body, refusing past `limit` bytes (declared or actual).
-async fn read_body(body: Body, limit: usize, declared: Option<u64>) -> Result<Bytes, Error> {
-    if declared.is_some_and(|n| n > limit as u64) {
+async fn read_body(body: Body, limit: usize, declared: Option<usize>) -> Result<Bytes, Error> {
+    if declared.is_some_and(|n| n > limit) {
         return Err(Error::BodyTooLarge { limit });
     }
     crate::adapters::http_body::read_limited(body, limit).await
