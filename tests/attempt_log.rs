@@ -130,7 +130,7 @@ impl AttemptLog for Failing {
 #[tokio::test]
 async fn failing_log_keeps_the_verdict_and_is_reported() {
     let (subscriber, events) = capture();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = scoped_subscriber(subscriber);
     let config = config().attempt_log(Failing);
     let p = params("hi");
     let ok = Req::form(encode(&p), Some(&sign(&p))).send(&config).await;

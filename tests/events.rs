@@ -29,7 +29,7 @@ const REDACTED_URL: &str = "https://api.example.com/v1/webhooks/twilio?tenant=**
 #[tokio::test]
 async fn forged_signature_is_one_warn_event_with_every_field() {
     let (subscriber, events) = capture();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = scoped_subscriber(subscriber);
     let genuine = params("hello");
     let forged = params(BODY_SECRET);
     let err = Req::form(encode(&forged), Some(&sign(&genuine)))
@@ -61,7 +61,7 @@ async fn forged_signature_is_one_warn_event_with_every_field() {
 #[tokio::test]
 async fn missing_signature_is_reported_by_precheck_with_the_url() {
     let (subscriber, events) = capture();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = scoped_subscriber(subscriber);
     let err = Req::form(encode(&params("hi")), None)
         .send(&config())
         .await
@@ -84,7 +84,7 @@ async fn missing_signature_is_reported_by_precheck_with_the_url() {
 #[tokio::test]
 async fn tampered_json_body_is_a_body_hash_mismatch() {
     let (subscriber, events) = capture();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = scoped_subscriber(subscriber);
     let signed_body = br#"{"amount":10}"#;
     let path = format!("{PATH}?bodySHA256={}", body_sha256_hex(signed_body));
     let url = format!("{BASE}{path}");
@@ -111,7 +111,7 @@ async fn tampered_json_body_is_a_body_hash_mismatch() {
 #[tokio::test]
 async fn resolver_failure_is_an_error_event() {
     let (subscriber, events) = capture();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = scoped_subscriber(subscriber);
     let config = WebhookConfig::new(BrokenResolver, PublicUrl::base(BASE).unwrap());
     let p = params("hi");
     let err = Req::form(encode(&p), Some(&sign(&p)))
@@ -134,7 +134,7 @@ async fn resolver_failure_is_an_error_event() {
 #[tokio::test]
 async fn malformed_and_oversized_requests_are_warn_verification_errors() {
     let (subscriber, events) = capture();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = scoped_subscriber(subscriber);
     // JSON without bodySHA256: 400.
     let mut json = Req::form(br#"{"a":1}"#.to_vec(), Some(&sign(&[])));
     json.headers
@@ -159,7 +159,7 @@ async fn malformed_and_oversized_requests_are_warn_verification_errors() {
 #[tokio::test]
 async fn success_is_one_debug_event_with_what_matched() {
     let (subscriber, events) = capture();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = scoped_subscriber(subscriber);
     let p = params("hi");
     let ok = Req::form(encode(&p), Some(&sign(&p)))
         .send(&config())
@@ -182,7 +182,7 @@ async fn success_is_one_debug_event_with_what_matched() {
 #[tokio::test]
 async fn forwarded_client_address_only_with_the_opt_in() {
     let (subscriber, events) = capture();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = scoped_subscriber(subscriber);
     let forwarded = || {
         Req::form(encode(&params("x")), Some("AAAAAAAAAAAAAAAAAAAAAAAAAAA="))
             .header("x-forwarded-for", "198.51.100.9, 10.0.0.2")
@@ -204,7 +204,7 @@ async fn forwarded_client_address_only_with_the_opt_in() {
 #[tokio::test]
 async fn json_output_is_one_line_per_event_without_secrets() {
     let (subscriber, buffer) = json_capture();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = scoped_subscriber(subscriber);
     let genuine = params("hello");
     let forged = params(BODY_SECRET);
     let received = sign(&genuine);

@@ -4,6 +4,9 @@
 //! substring checks mean something.
 #![cfg(feature = "pipeline")]
 
+#[cfg(feature = "tracing")]
+mod tracing_anchor;
+
 use std::sync::Arc;
 
 use base64::engine::general_purpose::STANDARD;
@@ -475,7 +478,7 @@ async fn security_events_show_no_secret() {
         .with_max_level(tracing::Level::TRACE)
         .with_writer(buf.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = tracing_anchor::scoped_subscriber(subscriber);
 
     let config = WebhookConfig::new(StaticKeys::new(verifier()), PublicUrl::base(BASE).unwrap());
     let failing = WebhookConfig::new(Failing, PublicUrl::base(BASE).unwrap());

@@ -19,7 +19,7 @@ use twilio_webhook::pipeline::{PublicUrl, WebhookConfig};
 fn sentry_events<F: Future>(f: impl FnOnce() -> F) -> Vec<Event<'static>> {
     sentry::test::with_captured_events(|| {
         let subscriber = tracing_subscriber::registry().with(observe::sentry_layers());
-        let _guard = tracing::subscriber::set_default(subscriber);
+        let _guard = scoped_subscriber(subscriber);
         tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap()

@@ -2,6 +2,10 @@
 //! capture (structured, and as the JSON formatter prints it).
 #![allow(dead_code)] // each test file uses a different subset
 
+#[path = "../tracing_anchor/mod.rs"]
+mod tracing_anchor;
+pub use tracing_anchor::scoped_subscriber;
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::SocketAddr;
