@@ -139,11 +139,13 @@ impl Verifier {
             Payload::Empty => Some(b""),
             _ => None,
         };
-        let form;
+        // The form lives in this frame and is parsed where it lies: returning it by value
+        // would copy its ~3.5 KiB of inline pairs and scratch.
+        let mut form;
         let params = match payload {
             Payload::Form(body) => {
-                form = FormParams::parse_with_limit(body, self.max_params)
-                    .map_err(Error::InvalidForm)?;
+                form = FormParams::unparsed(body);
+                form.fill(self.max_params).map_err(Error::InvalidForm)?;
                 Params::Form(&form)
             }
             Payload::Params(pairs) => Params::Decoded(SortedParams::new(pairs.iter().copied())),

@@ -18,10 +18,10 @@
 //! assert_eq!(bytes, text.as_bytes());
 //! ```
 
-mod classify;
 mod form;
 mod params;
 pub(crate) mod scratch;
+mod swar;
 
 pub use form::FormParams;
 pub use params::SortedParams;
