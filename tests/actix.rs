@@ -326,6 +326,35 @@ async fn port_variants() {
     }
 }
 
+/// HTTP/2 has no `Host` header: the host comes in `:authority`, which actix keeps in the
+/// request URI. The Host-header mode uses it, and a `Host` header still wins.
+#[actix_web::test]
+async fn http2_authority_stands_in_for_a_missing_host() {
+    let url = format!("https://api.example.com:8443{PATH}");
+    let params = sample();
+    let sig = sign(&url, &params, TOKEN);
+    for mode in MODES {
+        let host_only = || {
+            config_with(
+                StaticKeys::new(Verifier::new(TOKEN)),
+                PublicUrl::host_header(true),
+            )
+        };
+        let req = form_post(&url, encode(&params), Some(&sig));
+        assert_accepted(
+            &run(mode, host_only(), req, None).await,
+            &format!("{mode:?}"),
+        );
+        let req =
+            form_post(&url, encode(&params), Some(&sig)).insert_header(("Host", "other.example"));
+        assert_refused(
+            &run(mode, host_only(), req, None).await,
+            403,
+            &format!("{mode:?} host wins"),
+        );
+    }
+}
+
 fn forwarded_request() -> TestRequest {
     let params = sample();
     let sig = sign(&format!("{BASE}{PATH}"), &params, TOKEN);

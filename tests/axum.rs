@@ -440,6 +440,25 @@ async fn forwarded_headers_only_with_opt_in() {
     }
 }
 
+/// HTTP/2 has no `Host` header: the host comes in `:authority`, which reaches axum as the
+/// URI's authority. The Host-header mode uses it, and a `Host` header still wins.
+#[tokio::test]
+async fn http2_authority_stands_in_for_a_missing_host() {
+    let url = "https://api.example.com:8443/hook";
+    let sig = sign(url, PARAMS, TOKEN);
+    let with = |url: PublicUrl| WebhookConfig::new(StaticKeys::new(Verifier::new(TOKEN)), url);
+    for mode in MODES {
+        let app = App::new(mode, with(PublicUrl::host_header(true)));
+        let req = form_with_sig(url, encode(PARAMS), &sig);
+        assert!(req.headers().get("host").is_none());
+        app.expect(req, StatusCode::OK, "authority").await;
+        let mut req = form_with_sig(url, encode(PARAMS), &sig);
+        req.headers_mut()
+            .insert("host", http::HeaderValue::from_static("other.example"));
+        app.expect(req, StatusCode::FORBIDDEN, "host wins").await;
+    }
+}
+
 #[tokio::test]
 async fn port_variants() {
     for mode in MODES {

@@ -415,6 +415,29 @@ async fn forwarded_headers_only_with_opt_in() {
     refused(internal_base, req(), 403).await;
 }
 
+/// HTTP/2 has no `Host` header: the host comes in `:authority`, which hyper puts in the
+/// request URI. The Host-header mode uses it, and a `Host` header still wins.
+#[tokio::test]
+async fn http2_authority_stands_in_for_a_missing_host() {
+    let url = "https://api.example.com:8443/hook";
+    let sig = sign(url, PARAMS);
+    let host_only = || {
+        WebhookConfig::new(
+            StaticKeys::new(Verifier::new(TOKEN)),
+            PublicUrl::host_header(true),
+        )
+    };
+    let mut req = TestReq::post(url).form(PARAMS_FORM).signed(&sig);
+    req.headers.retain(|(n, _)| n != "host");
+    let (out, _) = via_oneshot(host_only(), &req).await;
+    assert_eq!((out.status, out.calls), (200, 1), "{out:?}");
+    let mut req = TestReq::post(url).form(PARAMS_FORM).signed(&sig);
+    req.headers.retain(|(n, _)| n != "host");
+    let req = req.header("host", "other.example");
+    let (out, _) = via_oneshot(host_only(), &req).await;
+    assert_eq!((out.status, out.calls), (403, 0), "{out:?}");
+}
+
 #[tokio::test]
 async fn port_variants() {
     for signed_url in [

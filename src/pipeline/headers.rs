@@ -97,3 +97,34 @@ impl HeaderSource for http::HeaderMap {
         }
     }
 }
+
+/// Headers, with the request target's authority standing in for a missing `Host`.
+///
+/// HTTP/2 carries the host in the `:authority` pseudo-header, which frameworks expose in
+/// the request URI rather than as a header; without this, [`PublicUrl::host_header`] and
+/// the forwarded-headers mode refused every HTTP/2 request. A `Host` header, when there is
+/// one, still wins (RFC 9113 §8.3.1 requires both to agree).
+///
+/// [`PublicUrl::host_header`]: super::PublicUrl::host_header
+#[cfg(any(feature = "axum", feature = "actix", feature = "hyper"))]
+pub(crate) struct WithAuthority<'a, H: ?Sized> {
+    pub(crate) headers: &'a H,
+    pub(crate) authority: Option<&'a str>,
+}
+
+#[cfg(any(feature = "axum", feature = "actix", feature = "hyper"))]
+impl<H: HeaderSource + ?Sized> HeaderSource for WithAuthority<'_, H> {
+    fn get(&self, name: &str) -> HeaderValue<'_> {
+        match self.headers.get(name) {
+            HeaderValue::Absent if name == names::HOST => {
+                self.authority.map_or(HeaderValue::Absent, HeaderValue::One)
+            }
+            found => found,
+        }
+    }
+
+    fn for_each(&self, f: &mut dyn FnMut(&str, &[u8])) {
+        // The attempt log records the headers as received, without the stand-in.
+        self.headers.for_each(f)
+    }
+}

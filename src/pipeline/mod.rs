@@ -14,6 +14,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+#[cfg(any(feature = "axum", feature = "actix", feature = "hyper"))]
+pub(crate) use headers::WithAuthority;
 pub use headers::{names, HeaderSource, HeaderValue};
 pub use public_url::PublicUrl;
 pub use resolver::{

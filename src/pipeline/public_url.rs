@@ -18,8 +18,9 @@ pub enum PublicUrl {
     /// A configured base (`https://api.example.com`, optionally with a path prefix) followed
     /// by the raw path and query as received. The default and the safe choice.
     Base(String),
-    /// `scheme://` + the request's `Host` header + path and query. For local development,
-    /// where the server is reached directly.
+    /// `scheme://` + the request's `Host` header (in HTTP/2, which has none, the
+    /// `:authority` the adapters take from the request URI) + path and query. For local
+    /// development, where the server is reached directly.
     HostHeader {
         /// `http` or `https`.
         scheme: &'static str,
@@ -71,7 +72,7 @@ impl PublicUrl {
         Ok(PublicUrl::Base(base.trim_end_matches('/').to_owned()))
     }
 
-    /// The `Host` header with a fixed scheme (local development).
+    /// The `Host` header (or HTTP/2's `:authority`) with a fixed scheme (local development).
     pub fn host_header(https: bool) -> Self {
         PublicUrl::HostHeader {
             scheme: if https { "https" } else { "http" },

@@ -60,6 +60,7 @@ use futures_util::StreamExt;
 use crate::error::Error;
 use crate::pipeline::{
     response_text, HeaderSource, HeaderValue, RequestParts, VerifiedRequest, WebhookConfig,
+    WithAuthority,
 };
 
 pub use extractor::TwilioWebhook;
@@ -148,7 +149,10 @@ async fn verify(
         method: head.method.as_str(),
         // The raw request target as received; actix keeps it unchanged in the head.
         path_and_query: head.uri.path_and_query().map_or("/", |pq| pq.as_str()),
-        headers: &head.headers,
+        headers: &WithAuthority {
+            headers: &head.headers,
+            authority: head.uri.authority().map(|a| a.as_str()),
+        },
         peer: req.peer_addr(),
     };
     config.precheck(&parts)?;

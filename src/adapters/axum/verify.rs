@@ -13,7 +13,9 @@ use ::axum::http::request::Parts;
 use ::axum::RequestExt;
 
 use crate::error::Error;
-use crate::pipeline::{declared_length, RequestParts, VerifiedRequest, WebhookConfig};
+use crate::pipeline::{
+    declared_length, RequestParts, VerifiedRequest, WebhookConfig, WithAuthority,
+};
 
 /// A verified request, taken apart: the handler side rebuilds it from these.
 pub(super) struct Checked {
@@ -46,7 +48,10 @@ pub(super) async fn verify_request(config: &WebhookConfig, req: Request) -> Resu
         let request = RequestParts {
             method: parts.method.as_str(),
             path_and_query: uri.path_and_query().map_or("/", |p| p.as_str()),
-            headers: &parts.headers,
+            headers: &WithAuthority {
+                headers: &parts.headers,
+                authority: uri.authority().map(|a| a.as_str()),
+            },
             peer: parts
                 .extensions
                 .get::<ConnectInfo<SocketAddr>>()

@@ -55,7 +55,7 @@ pub use body::{error_response, ResponseBody};
 pub use layer::{TwilioWebhookLayer, TwilioWebhookService};
 
 use crate::error::Error;
-use crate::pipeline::{RequestParts, VerifiedRequest, WebhookConfig};
+use crate::pipeline::{RequestParts, VerifiedRequest, WebhookConfig, WithAuthority};
 
 /// The error a request body's error must convert into (as [`http_body_util::Limited`]
 /// requires): hyper's `Incoming`, axum's `Body` and `Full` all qualify.
@@ -106,7 +106,10 @@ where
         method: parts.method.as_str(),
         // `http` keeps the request target's text as received; it is not re-encoded.
         path_and_query: parts.uri.path_and_query().map_or("", |p| p.as_str()),
-        headers: &parts.headers,
+        headers: &WithAuthority {
+            headers: &parts.headers,
+            authority: parts.uri.authority().map(|a| a.as_str()),
+        },
         peer: parts.extensions.get::<SocketAddr>().copied(),
     };
     config.precheck(&request)?;
