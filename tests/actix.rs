@@ -326,6 +326,38 @@ async fn port_variants() {
     }
 }
 
+/// Behind the middleware, the `TwilioWebhook` extractor takes the middleware's verdict:
+/// the request is verified and reported once, not twice.
+#[actix_web::test]
+async fn extractor_behind_the_middleware_verifies_once() {
+    let log = Arc::new(MemoryLog::default());
+    let config = || {
+        WebhookConfig::single_token(TOKEN, BASE)
+            .unwrap()
+            .attempt_log(log.clone())
+    };
+    let seen = web::Data::new(Seen::default());
+    let app = test::init_service(
+        App::new()
+            .app_data(seen.clone())
+            .app_data(web::Data::new(config()))
+            .wrap(TwilioWebhookMiddleware::new(config()))
+            .default_service(web::to(extractor_handler)),
+    )
+    .await;
+    let resp = test::call_service(&app, signed_sample().to_request()).await;
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(seen.calls.load(Ordering::SeqCst), 1);
+    assert_eq!(log.records().len(), 1, "one report");
+    let params = sample();
+    let forged = sign(&format!("{BASE}{PATH}"), &params, "another tenant's token");
+    let req = form_post(PATH, encode(&params), Some(&forged)).to_request();
+    let resp = test::call_service(&app, req).await;
+    assert_eq!(resp.status().as_u16(), 403);
+    assert_eq!(seen.calls.load(Ordering::SeqCst), 1, "handler not run");
+    assert_eq!(log.records().len(), 2);
+}
+
 /// HTTP/2 has no `Host` header: the host comes in `:authority`, which actix keeps in the
 /// request URI. The Host-header mode uses it, and a `Host` header still wins.
 #[actix_web::test]

@@ -440,6 +440,54 @@ async fn forwarded_headers_only_with_opt_in() {
     }
 }
 
+/// Behind `verify_twilio` (or the hyper crate's tower layer), the `TwilioWebhook` extractor
+/// takes the layer's verdict: the request is verified and reported once, not twice.
+#[tokio::test]
+async fn extractor_behind_a_layer_verifies_once() {
+    let forged = || {
+        let sig = sign(&format!("{BASE}/form"), PARAMS, "another tenant's token");
+        form_with_sig("/form", encode(PARAMS), &sig)
+    };
+    let log = Arc::new(MemoryLog::default());
+    let shared = Arc::new(config(TOKEN).attempt_log(log.clone()));
+    let probe = Probe::default();
+    let routes = Router::new().route("/form", post(ex_form));
+    let state = AppState {
+        config: shared.clone(),
+        probe: probe.clone(),
+    };
+    let fn_layer = routes
+        .clone()
+        .route_layer(from_fn_with_state(shared.clone(), verify_twilio))
+        .with_state(state.clone());
+    #[allow(unused_mut)]
+    let mut apps = vec![("verify_twilio", fn_layer)];
+    #[cfg(feature = "hyper")]
+    apps.push((
+        "TwilioWebhookLayer",
+        routes
+            .layer(twilio_webhook::adapters::hyper::TwilioWebhookLayer::new(
+                config(TOKEN).attempt_log(log.clone()),
+            ))
+            .with_state(state),
+    ));
+    for (name, app) in apps {
+        let (calls, logged) = (probe.calls(), log.records().len());
+        let res = app
+            .clone()
+            .oneshot(signed_form("/form", PARAMS))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{name}");
+        assert_eq!(probe.calls() - calls, 1, "{name}");
+        assert_eq!(log.records().len() - logged, 1, "{name}: one report");
+        let res = app.oneshot(forged()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{name}");
+        assert_eq!(probe.calls() - calls, 1, "{name}: handler not run");
+        assert_eq!(log.records().len() - logged, 2, "{name}");
+    }
+}
+
 /// HTTP/2 has no `Host` header: the host comes in `:authority`, which reaches axum as the
 /// URI's authority. The Host-header mode uses it, and a `Host` header still wins.
 #[tokio::test]

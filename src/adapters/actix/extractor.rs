@@ -5,6 +5,7 @@ use ::actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
 use super::{replay, verify, Rejection};
+use crate::adapters::AlreadyVerified;
 use crate::error::Error;
 use crate::pipeline::{VerifiedRequest, WebhookConfig};
 
@@ -21,7 +22,9 @@ use crate::pipeline::{VerifiedRequest, WebhookConfig};
 /// one every request is refused with 500: a missing configuration fails closed.
 ///
 /// The [`VerifiedRequest`] is also put in the request extensions, so later extractors can
-/// read it with `web::ReqData<VerifiedRequest>`.
+/// read it with `web::ReqData<VerifiedRequest>`. Behind
+/// [`TwilioWebhookMiddleware`](super::TwilioWebhookMiddleware), the extractor takes the middleware's verdict instead
+/// of verifying and reporting the request a second time.
 ///
 /// ```no_run
 /// use actix_web::{web, App, HttpResponse, HttpServer};
@@ -84,8 +87,16 @@ where
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let req = req.clone();
-        let payload = payload.take();
+        let mut payload = payload.take();
         Box::pin(async move {
+            // Behind the middleware: one verdict, one report.
+            let already = req.extensions().get::<AlreadyVerified>().cloned();
+            if let Some(AlreadyVerified(verified)) = already {
+                let payload = T::from_request(&req, &mut payload)
+                    .await
+                    .map_err(Into::into)?;
+                return Ok(TwilioWebhook { verified, payload });
+            }
             let config = config_of(&req).ok_or_else(missing_config)?;
             let (verified, body) = verify(config, &req, payload)
                 .await

@@ -9,6 +9,7 @@ use ::actix_web::{HttpMessage, ResponseError};
 use futures_util::future::{ready, LocalBoxFuture, Ready};
 
 use super::{replay, verify, Rejection};
+use crate::adapters::AlreadyVerified;
 use crate::pipeline::WebhookConfig;
 
 /// Verifies every request of the scope or app it wraps.
@@ -106,6 +107,9 @@ where
             let (http_req, payload) = req.into_parts();
             match verify(&config, &http_req, payload).await {
                 Ok((verified, body)) => {
+                    http_req
+                        .extensions_mut()
+                        .insert(AlreadyVerified(verified.clone()));
                     http_req.extensions_mut().insert(verified);
                     let req = ServiceRequest::from_parts(http_req, replay(body));
                     service

@@ -16,7 +16,8 @@
 //!   verified; handlers read the body with ordinary extractors and the verdict with
 //!   `web::ReqData<VerifiedRequest>`.
 //!
-//! Use one or the other for a route, not both: both would verify (and report) twice.
+//! One of the two is enough for a route. Behind the middleware, the extractor takes the
+//! middleware's verdict rather than verifying (and reporting) the request again.
 //!
 //! This module also implements [`HeaderSource`] for actix's own [`HeaderMap`] (actix-web 4
 //! uses `http` 0.2 types, not the `http` 1 ones the `http` feature covers).

@@ -6,6 +6,7 @@ use ::axum::extract::{FromRef, FromRequest, Request};
 
 use super::rejection::TwilioWebhookRejection;
 use super::verify::verify_request;
+use crate::adapters::AlreadyVerified;
 use crate::pipeline::{VerifiedRequest, WebhookConfig};
 
 /// An extractor that verifies the request is an authentic Twilio webhook, then extracts
@@ -22,6 +23,10 @@ use crate::pipeline::{VerifiedRequest, WebhookConfig};
 /// `ConnectInfo<SocketAddr>` when the server was started with
 /// `into_make_service_with_connect_info::<SocketAddr>()`. Inside `Router::nest` the full
 /// original path is checked, as Twilio signed it.
+///
+/// Behind [`verify_twilio`](super::verify_twilio) or the `hyper` feature's
+/// `TwilioWebhookLayer`, the extractor takes that verdict instead of verifying and
+/// reporting the request a second time.
 ///
 /// Refusals are [`TwilioWebhookRejection`]s: our errors become their status and a fixed
 /// text; a rejection from `T` (the request was authentic) is passed through unchanged.
@@ -69,6 +74,13 @@ where
     type Rejection = TwilioWebhookRejection<T::Rejection>;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        // Behind `verify_twilio` or the tower layer: one verdict, one report.
+        if let Some(AlreadyVerified(verified)) = req.extensions().get().cloned() {
+            let payload = T::from_request(req, state)
+                .await
+                .map_err(TwilioWebhookRejection::Payload)?;
+            return Ok(TwilioWebhook { payload, verified });
+        }
         let config = Arc::<WebhookConfig>::from_ref(state);
         let (req, verified) = verify_request(&config, req)
             .await

@@ -10,6 +10,7 @@ use ::axum::response::Response;
 
 use super::rejection::{error_response, TwilioWebhookRejection};
 use super::verify::verify_request;
+use crate::adapters::AlreadyVerified;
 use crate::error::Error;
 use crate::pipeline::{VerifiedRequest, WebhookConfig};
 
@@ -49,6 +50,8 @@ pub async fn verify_twilio(
     match verify_request(&config, req).await {
         Ok(checked) => {
             let (mut req, verified) = checked.into_request();
+            req.extensions_mut()
+                .insert(AlreadyVerified(verified.clone()));
             req.extensions_mut().insert(verified);
             next.run(req).await
         }

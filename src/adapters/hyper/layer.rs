@@ -159,6 +159,10 @@ where
         Box::pin(async move {
             match verify_request(&config, req).await {
                 Ok((mut req, verified)) => {
+                    // An axum `TwilioWebhook` extractor behind this layer takes this verdict.
+                    #[cfg(feature = "axum")]
+                    req.extensions_mut()
+                        .insert(crate::adapters::AlreadyVerified(verified.clone()));
                     req.extensions_mut().insert(verified);
                     let res = inner.call(req).await?;
                     Ok(res.map(Either::Left))
