@@ -162,6 +162,8 @@ expect() { # name url signature want-status
   [ "$4" != 200 ] || grep -q '<Response/>' "$WORK/resp" || die "$1: 200 without the TwiML body"
 }
 expect plain "$URL_PLAIN" "$(cat "$WORK/plain.sig")" 200
+# /plain verifies nothing, so a forgery gets 200 there: the control route.
+expect plain-forged "$URL_PLAIN" "$(cat "$WORK/plain.forged")" 200
 expect verified "$URL_VERIFIED" "$(cat "$WORK/verified.sig")" 200
 expect verified-forged "$URL_VERIFIED" "$(cat "$WORK/verified.forged")" 403
 # Signed for the other server's URL: proves the URL (port included) is part of the check.
@@ -169,13 +171,27 @@ expect verified-wrong-url "$URL_VERIFIED" "$(cat "$WORK/express.sig")" 403
 expect express "$URL_EXPRESS" "$(cat "$WORK/express.sig")" 200
 expect express-forged "$URL_EXPRESS" "$(cat "$WORK/express.forged")" 403
 expect express-wrong-url "$URL_EXPRESS" "$(cat "$WORK/verified.sig")" 403
-say "signed requests: 200 on all three; forged or wrong-URL signatures: 403"
+say "signed requests: 200 on all three; forged or wrong-URL signatures: 403 (200 on /plain)"
 
 # --- load ---------------------------------------------------------------------------------
 url_of() { case $1 in plain) echo "$URL_PLAIN" ;; verified) echo "$URL_VERIFIED" ;; express) echo "$URL_EXPRESS" ;; esac; }
 WRK_CMD="taskset -c $WRK_CPU wrk -t1 -c$CONNECTIONS -d${DURATION}s -s <target>.lua <url>"
+# Percent of one core busy over half a second while the servers are idle between runs:
+# anything well above 0 is another process competing with the measurement.
+busy_pct() {
+  local a b
+  a=$(head -1 /proc/stat)
+  sleep 0.5
+  b=$(head -1 /proc/stat)
+  python3 -c 'import sys
+a, b = ([int(x) for x in s.split()[1:]] for s in sys.argv[1:3])
+d = [y - x for x, y in zip(a, b)]
+idle = d[3] + d[4]
+print(round(100 * (sum(d) - idle) / sum(d) * int(sys.argv[3])))' "$a" "$b" "$(nproc)"
+}
 run_wrk() { # target seconds round
   local out="$WORK/wrk.$1.$3"
+  busy_pct >>"$WORK/busy"
   taskset -c "$WRK_CPU" wrk -t1 "-c$CONNECTIONS" "-d$2s" -s "$WORK/$1.lua" "$(url_of "$1")" >"$out" 2>&1 ||
     { cat "$out" >&2; die "wrk failed on $1"; }
   grep -q '^RESULT ' "$out" || { cat "$out" >&2; die "wrk printed no result for $1"; }
@@ -236,9 +252,14 @@ print()
 print(f"verified/plain:   {vp:.3f}  (target >= 0.90: {'met' if vp >= 0.90 else 'NOT met'})")
 print(f"verified/express: {ve:.1f}x  (target >= 10x: {'met' if ve >= 10 else 'NOT met'})")
 PY
+BUSY=$(sort -n "$WORK/busy" | tail -1)
 echo
+if [ "$BUSY" -gt 20 ]; then
+  echo "WARNING: before some run other processes kept ${BUSY}% of a core busy: the machine was not idle, the numbers are not trustworthy"
+fi
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')  cores: $(nproc)"
 echo "versions: $(rustc --version | cut -d' ' -f1-2), $(head -1 "$WORK/express.log" | sed 's/ listening.*//'), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
+echo "idle check: at most ${BUSY}% of a core busy with the servers idle, sampled before each run"
 echo "command: $INVOCATION"
 echo "  load:    $WRK_CMD  (rounds alternate plain, verified, express; ${WARMUP}s warm-up each first)"
 echo "  servers: $SERVER_CMD_RUST"
