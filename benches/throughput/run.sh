@@ -192,8 +192,15 @@ print(round(100 * (sum(d) - idle) / sum(d) * int(sys.argv[3])))' "$a" "$b" "$(np
 run_wrk() { # target seconds round
   local out="$WORK/wrk.$1.$3"
   busy_pct >>"$WORK/busy"
+  local stat_before
+  stat_before=$(head -1 /proc/stat)
   taskset -c "$WRK_CPU" wrk -t1 "-c$CONNECTIONS" "-d$2s" -s "$WORK/$1.lua" "$(url_of "$1")" >"$out" 2>&1 ||
     { cat "$out" >&2; die "wrk failed on $1"; }
+  # Steal: time the hypervisor gave our vCPUs to someone else during the run.
+  python3 -c 'import sys
+a, b = ([int(x) for x in s.split()[1:]] for s in sys.argv[1:3])
+d = [y - x for x, y in zip(a, b)]
+print(round(100 * d[7] / sum(d), 1))' "$stat_before" "$(head -1 /proc/stat)" >>"$WORK/steal"
   grep -q '^RESULT ' "$out" || { cat "$out" >&2; die "wrk printed no result for $1"; }
   ! grep -q 'Non-2xx' "$out" || { cat "$out" >&2; die "$1: non-2xx responses under load"; }
   python3 - "$1" "$3" "$out" >>"$WORK/results" <<'PY'
@@ -259,7 +266,7 @@ if [ "$BUSY" -gt 20 ]; then
 fi
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')  cores: $(nproc)"
 echo "versions: $(rustc --version | cut -d' ' -f1-2), $(head -1 "$WORK/express.log" | sed 's/ listening.*//'), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
-echo "idle check: at most ${BUSY}% of a core busy with the servers idle, sampled before each run"
+echo "idle check: at most ${BUSY}% of a core busy with the servers idle, sampled before each run; steal during runs at most $(sort -n "$WORK/steal" | tail -1)%"
 echo "command: $INVOCATION"
 echo "  load:    $WRK_CMD  (rounds alternate plain, verified, express; ${WARMUP}s warm-up each first)"
 echo "  servers: $SERVER_CMD_RUST"
