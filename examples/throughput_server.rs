@@ -6,28 +6,14 @@
 //!   cargo run --release --example throughput_server --features axum
 //! ```
 //!
-//! - `POST /plain`: no verification; `Form` still reads and decodes the whole body.
-//! - `POST /verified`: `TwilioWebhook<Form<..>>`, public URL `http://127.0.0.1:PORT`.
+//! The routes (`/plain`, `/verified` with public URL `http://127.0.0.1:PORT`) are in
+//! `common/throughput_app.rs`.
 //!
 //! Environment: `TWILIO_AUTH_TOKEN` (required), `PORT` (3000), `WORKERS` (tokio worker
 //! threads, 1 so the server can be pinned to one core with `taskset`).
-//!
-//! No attempt log and no tracing subscriber: apart from verification both routes do the
-//! same work, so the rps ratio is the cost of the layer alone.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
-use axum::http::header;
-use axum::response::IntoResponse;
-use axum::routing::post;
-use axum::{Form, Router};
-use twilio_webhook::adapters::axum::TwilioWebhook;
-use twilio_webhook::pipeline::WebhookConfig;
-
-type Params = Form<HashMap<String, String>>;
-
-const EMPTY_TWIML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
+#[path = "common/throughput_app.rs"]
+mod throughput_app;
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -43,12 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // measure 403s.
     let token = std::env::var("TWILIO_AUTH_TOKEN")
         .map_err(|_| "TWILIO_AUTH_TOKEN must be set (run.sh takes it from the workload)")?;
-    let config = WebhookConfig::single_token(&token, &format!("http://127.0.0.1:{port}"))?;
-
-    let app = Router::new()
-        .route("/plain", post(plain))
-        .route("/verified", post(verified))
-        .with_state(Arc::new(config));
+    let app = throughput_app::app(&token, &format!("http://127.0.0.1:{port}"))?;
 
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
@@ -61,20 +42,4 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             axum::serve(listener, app).await?;
             Ok(())
         })
-}
-
-/// The handler work both routes share: look at the decoded form, answer empty TwiML.
-fn respond(params: &HashMap<String, String>) -> impl IntoResponse {
-    // Touch a field so the decode cannot be considered dead work.
-    std::hint::black_box(params.get("MessageSid"));
-    ([(header::CONTENT_TYPE, "text/xml")], EMPTY_TWIML)
-}
-
-async fn plain(Form(params): Params) -> impl IntoResponse {
-    respond(&params)
-}
-
-async fn verified(hook: TwilioWebhook<Params>) -> impl IntoResponse {
-    let Form(params) = &hook.payload;
-    respond(params)
 }

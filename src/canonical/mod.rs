@@ -21,7 +21,7 @@
 mod form;
 mod params;
 pub(crate) mod scratch;
-mod swar;
+pub(crate) mod swar;
 
 pub use form::FormParams;
 pub use params::SortedParams;

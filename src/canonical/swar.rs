@@ -44,6 +44,21 @@ pub(super) fn plus_to_space(w: u64) -> u64 {
     w ^ ((eq(w, b'+') >> 7) * 0x0B)
 }
 
+/// The index of the first `byte` in `hay` at or after `from`, or `hay.len()`.
+#[inline]
+pub(crate) fn find(hay: &[u8], mut from: usize, byte: u8) -> usize {
+    while from + 8 <= hay.len() {
+        let m = eq(load(hay, from), byte);
+        if m != 0 {
+            return from + first(m);
+        }
+        from += 8;
+    }
+    hay.get(from..)
+        .and_then(|tail| tail.iter().position(|&b| b == byte))
+        .map_or(hay.len(), |i| from + i)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,6 +74,17 @@ mod tests {
             assert_eq!(m & !HI, 0);
         }
         assert_eq!(first(eq(load(b"ab&cd&ef", 0), b'&')), 2);
+    }
+
+    #[test]
+    fn find_returns_the_first_at_or_after() {
+        let hay = b"a&bcdefghij&k&";
+        assert_eq!(find(hay, 0, b'&'), 1);
+        assert_eq!(find(hay, 2, b'&'), 11);
+        assert_eq!(find(hay, 12, b'&'), 13);
+        assert_eq!(find(hay, 14, b'&'), 14);
+        assert_eq!(find(hay, 0, b'z'), hay.len());
+        assert_eq!(find(b"", 0, b'&'), 0);
     }
 
     #[test]

@@ -71,6 +71,13 @@ pub trait KeyResolver: Send + Sync + 'static {
         &'a self,
         ctx: ResolveContext<'a>,
     ) -> BoxFuture<'a, Result<Option<Tenant>, ResolveError>>;
+
+    /// Whether [`resolve`](Self::resolve) reads [`ResolveContext::account_sid`]. Finding
+    /// it means scanning the form body, so a resolver that never looks (like
+    /// [`StaticKeys`]) says `false` and gets `None` there. Defaults to `true`.
+    fn uses_account_sid(&self) -> bool {
+        true
+    }
 }
 
 /// Every request is judged by the same keys.
@@ -108,6 +115,10 @@ impl KeyResolver for StaticKeys {
     ) -> BoxFuture<'a, Result<Option<Tenant>, ResolveError>> {
         let tenant = self.0.clone();
         Box::pin(async move { Ok(Some(tenant)) })
+    }
+
+    fn uses_account_sid(&self) -> bool {
+        false
     }
 }
 

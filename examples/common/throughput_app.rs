@@ -1,0 +1,49 @@
+//! The app the throughput measurements load: two axum routes doing the same handler work
+//! on the same form body, one of them behind `TwilioWebhook`. Shared by
+//! `examples/throughput_server.rs` (wrk, `benches/throughput/run.sh`),
+//! `benches/adapter.rs` (criterion, in process) and `examples/prof_adapter.rs` (callgrind).
+//!
+//! - `POST /plain`: no verification; `Form` still reads and decodes the whole body.
+//! - `POST /verified`: `TwilioWebhook<Form<..>>`.
+//!
+//! No attempt log and no tracing subscriber: apart from verification both routes do the
+//! same work, so the ratio of the two is the cost of the adapter alone.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::post;
+use axum::{Form, Router};
+use twilio_webhook::adapters::axum::TwilioWebhook;
+use twilio_webhook::pipeline::WebhookConfig;
+
+type Params = Form<HashMap<String, String>>;
+
+const EMPTY_TWIML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
+
+/// The router, verifying `/verified` with `token` against the public base URL `base`.
+pub fn app(token: &str, base: &str) -> Result<Router, twilio_webhook::Error> {
+    let config = WebhookConfig::single_token(token, base)?;
+    Ok(Router::new()
+        .route("/plain", post(plain))
+        .route("/verified", post(verified))
+        .with_state(Arc::new(config)))
+}
+
+/// The handler work both routes share: look at the decoded form, answer empty TwiML.
+fn respond(params: &HashMap<String, String>) -> impl IntoResponse {
+    // Touch a field so the decode cannot be considered dead work.
+    std::hint::black_box(params.get("MessageSid"));
+    ([(header::CONTENT_TYPE, "text/xml")], EMPTY_TWIML)
+}
+
+async fn plain(Form(params): Params) -> impl IntoResponse {
+    respond(&params)
+}
+
+async fn verified(hook: TwilioWebhook<Params>) -> impl IntoResponse {
+    let Form(params) = &hook.payload;
+    respond(params)
+}
