@@ -10,6 +10,8 @@ pub mod names {
     pub const IDEMPOTENCY_TOKEN: &str = "i-twilio-idempotency-token";
     /// Body type.
     pub const CONTENT_TYPE: &str = "content-type";
+    /// Body length, when declared.
+    pub const CONTENT_LENGTH: &str = "content-length";
     /// Host the client asked for.
     pub const HOST: &str = "host";
     /// Client software.
@@ -119,7 +121,7 @@ fn known_name(name: &str) -> Option<&'static http::HeaderName> {
         names::SIGNATURE_SETTINGS => &SIGNATURE_SETTINGS,
         names::IDEMPOTENCY_TOKEN => &IDEMPOTENCY_TOKEN,
         names::CONTENT_TYPE => &header::CONTENT_TYPE,
-        "content-length" => &header::CONTENT_LENGTH,
+        names::CONTENT_LENGTH => &header::CONTENT_LENGTH,
         names::HOST => &header::HOST,
         names::USER_AGENT => &header::USER_AGENT,
         names::FORWARDED => &header::FORWARDED,
@@ -172,7 +174,7 @@ mod tests {
             names::SIGNATURE_SETTINGS,
             names::IDEMPOTENCY_TOKEN,
             names::CONTENT_TYPE,
-            "content-length",
+            names::CONTENT_LENGTH,
             names::HOST,
             names::USER_AGENT,
             names::FORWARDED,

@@ -356,7 +356,12 @@ fn first_form_value<'b>(body: &'b [u8], name: &[u8]) -> Option<std::borrow::Cow<
 
 /// The `Content-Length` a request declares, if it declares exactly one that parses.
 pub(crate) fn declared_length<H: HeaderSource>(headers: &H) -> Option<usize> {
-    headers.get("content-length").text()?.trim().parse().ok()
+    headers
+        .get(names::CONTENT_LENGTH)
+        .text()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// The fixed, leak-free response text for a status: `Forbidden`, `Bad Request`,

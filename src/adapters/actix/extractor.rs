@@ -23,8 +23,8 @@ use crate::pipeline::{VerifiedRequest, WebhookConfig};
 ///
 /// The [`VerifiedRequest`] is also put in the request extensions, so later extractors can
 /// read it with `web::ReqData<VerifiedRequest>`. Behind
-/// [`TwilioWebhookMiddleware`](super::TwilioWebhookMiddleware), the extractor takes the middleware's verdict instead
-/// of verifying and reporting the request a second time.
+/// [`TwilioWebhookMiddleware`](super::TwilioWebhookMiddleware), the extractor takes the
+/// middleware's verdict instead of verifying and reporting the request a second time.
 ///
 /// ```no_run
 /// use actix_web::{web, App, HttpResponse, HttpServer};
