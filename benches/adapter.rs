@@ -9,6 +9,8 @@
 mod adapter_request;
 #[path = "../examples/common/throughput_app.rs"]
 mod throughput_app;
+#[path = "../examples/common/workload.rs"]
+mod workload;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use tower::ServiceExt as _;

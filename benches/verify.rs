@@ -22,30 +22,14 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use hmac::{Hmac, Mac};
-use serde::Deserialize;
 use sha1::Sha1;
 use twilio_webhook::canonical::{FormParams, Sink};
 use twilio_webhook::{body_sha256_hex, compute_twilio_signature, Verifier};
 
-#[derive(Deserialize)]
-struct Case {
-    name: String,
-    url: String,
-    body: String,
-    content_type: String,
-    canonical: String,
-    auth_token: String,
-    signature: String,
-}
+#[path = "../examples/common/workload.rs"]
+mod workload;
 
-fn cases() -> Vec<Case> {
-    let text = include_str!("workload.json");
-    serde_json::from_str(text).expect("workload parses")
-}
-
-fn is_json(c: &Case) -> bool {
-    c.content_type == "application/json"
-}
+use workload::{cases, Case};
 
 /// Counts bytes: the canonicalisation cost without any hashing.
 struct Count(usize);
@@ -68,7 +52,7 @@ fn floor(c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>
 }
 
 fn form(c: &mut Criterion) {
-    for case in cases().iter().filter(|c| !is_json(c)) {
+    for case in cases().iter().filter(|c| !c.is_json()) {
         let v = Verifier::new(case.auth_token.as_str());
         assert!(v
             .verify_form(&case.url, case.body.as_bytes(), &case.signature)
@@ -124,7 +108,7 @@ fn reject(c: &mut Criterion) {
 
 fn canonical(c: &mut Criterion) {
     let mut g = c.benchmark_group("canonical");
-    for case in cases().iter().filter(|c| !is_json(c)) {
+    for case in cases().iter().filter(|c| !c.is_json()) {
         g.throughput(Throughput::Bytes(case.body.len() as u64));
         g.bench_with_input(
             BenchmarkId::from_parameter(&case.name),
@@ -144,7 +128,7 @@ fn canonical(c: &mut Criterion) {
 
 fn json(c: &mut Criterion) {
     let cases = cases();
-    let case = cases.iter().find(|c| is_json(c)).expect("a JSON case");
+    let case = cases.iter().find(|c| c.is_json()).expect("a JSON case");
     let token = case.auth_token.as_str();
     let v = Verifier::new(token);
     // The workload case, and a 64 KiB body signed the same way.

@@ -12,19 +12,10 @@ use std::time::Instant;
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
-use serde::Deserialize;
 use sha1::Sha1;
 
-#[derive(Deserialize)]
-struct Case {
-    name: String,
-    url: String,
-    body: String,
-    content_type: String,
-    canonical: String,
-    auth_token: String,
-    signature: String,
-}
+#[path = "common/workload.rs"]
+mod workload;
 
 /// Warm up, find a batch size that takes >= 10% of the budget, then time
 /// one batch sized to the whole budget (PEER_BENCH_SECONDS, default 1 s).
@@ -70,7 +61,7 @@ fn main() {
         .nth(1)
         .unwrap_or_else(|| "benches/workload.json".into());
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let cases: Vec<Case> = serde_json::from_str(&text).expect("workload does not parse");
+    let cases = workload::parse(&text);
 
     for c in &cases {
         let v = twilio_webhook::Verifier::new(&c.auth_token);

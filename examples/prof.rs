@@ -5,27 +5,18 @@
 //!
 //! Instructions per verification = (total at 2N - total at N) / N.
 
-use serde::Deserialize;
 use std::hint::black_box;
 use twilio_webhook::Verifier;
 
-#[derive(Deserialize)]
-struct Case {
-    name: String,
-    url: String,
-    body: String,
-    auth_token: String,
-    signature: String,
-}
+#[path = "common/workload.rs"]
+mod workload;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let name = args.get(1).map_or("whatsapp_inbound", String::as_str);
     let reject = args.get(2).is_some_and(|m| m == "reject");
     let n: usize = args.get(3).and_then(|n| n.parse().ok()).unwrap_or(1000);
-    let cases: Vec<Case> =
-        serde_json::from_str(include_str!("../benches/workload.json")).expect("workload parses");
-    let case = cases.iter().find(|c| c.name == name).expect("case exists");
+    let case = workload::case(name);
     let v = Verifier::new(case.auth_token.as_str());
     let sig = if reject {
         "AAAAAAAAAAAAAAAAAAAAAAAAAAA=".to_string()

@@ -11,6 +11,8 @@
 mod adapter_request;
 #[path = "common/throughput_app.rs"]
 mod throughput_app;
+#[path = "common/workload.rs"]
+mod workload;
 
 use tower::ServiceExt as _;
 

@@ -4,7 +4,6 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use serde::Deserialize;
 use twilio_webhook::Verifier;
 
 /// Counts allocations made by the current thread (other test threads do not interfere).
@@ -40,24 +39,10 @@ fn allocations_during(f: impl FnOnce()) -> usize {
     ALLOCATIONS.with(Cell::get) - before
 }
 
-#[derive(Deserialize)]
-struct Case {
-    name: String,
-    url: String,
-    body: String,
-    content_type: String,
-    auth_token: String,
-    signature: String,
-}
+#[path = "../examples/common/workload.rs"]
+mod workload;
 
-fn case(name: &str) -> Case {
-    let cases: Vec<Case> =
-        serde_json::from_str(include_str!("../benches/workload.json")).expect("workload parses");
-    cases
-        .into_iter()
-        .find(|c| c.name == name)
-        .expect("case exists")
-}
+use workload::case;
 
 /// Allocations of one verification of `name`, after a warm-up call.
 fn count(name: &str) -> usize {

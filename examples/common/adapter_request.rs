@@ -1,30 +1,16 @@
 //! The `whatsapp_inbound` request of `benches/workload.json`, signed for a route of
 //! `common/throughput_app.rs`, as `benches/adapter.rs` and `examples/prof_adapter.rs` send
-//! it in process (no socket).
+//! it in process (no socket). Its user also declares `mod workload` (`common/workload.rs`).
 
 use axum::body::{Body, Bytes};
 use axum::http::Request;
-use serde::Deserialize;
 
 /// Public base URL the app is built with; the `Host` sent matches it.
 pub const BASE: &str = "http://127.0.0.1:3000";
 
-#[derive(Deserialize)]
-struct Case {
-    name: String,
-    body: String,
-    params: Vec<(String, String)>,
-    auth_token: String,
-}
-
 /// The workload case's token, and a maker of requests to `path` signed for `BASE + path`.
 pub fn whatsapp_inbound(path: &'static str) -> (String, impl Fn() -> Request<Body>) {
-    let cases: Vec<Case> =
-        serde_json::from_str(include_str!("../../benches/workload.json")).expect("workload parses");
-    let case = cases
-        .into_iter()
-        .find(|c| c.name == "whatsapp_inbound")
-        .expect("case exists");
+    let case = super::workload::case("whatsapp_inbound");
     let url = format!("{BASE}{path}");
     let params = case.params.iter().map(|(k, v)| (k.as_str(), v.as_str()));
     let signature = twilio_webhook::compute_twilio_signature(&url, params, &case.auth_token);
