@@ -75,8 +75,8 @@ async fn main() -> std::io::Result<()> {
         ),
         public_url,
     )
-    .body_limit(64 * 1024)
-    .attempt_log(observe::attempt_log());
+    .with_body_limit(64 * 1024)
+    .with_attempt_log(observe::attempt_log());
     // The extractor finds its config in app_data; the middleware holds its own handle.
     let data = web::Data::new(config);
     let middleware = TwilioWebhookMiddleware::new(data.clone().into_inner());

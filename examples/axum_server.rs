@@ -39,7 +39,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         StaticKeys::with_tenant_id(verifier, demo.tenant_id.as_str()),
         PublicUrl::base(&demo.public_url)?,
     )
-    .attempt_log(observe::attempt_log());
+    .with_attempt_log(observe::attempt_log());
 
     let app = Router::new()
         .route(demo::INCOMING_PATH, post(incoming))

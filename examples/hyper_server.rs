@@ -61,7 +61,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
         PublicUrl::base(&demo.public_url)?,
     )
-    .attempt_log(observe::attempt_log());
+    .with_attempt_log(observe::attempt_log());
     let app = TwilioWebhookLayer::new(config).layer(tower::service_fn(route));
 
     let listener = tokio::net::TcpListener::bind(demo.addr()).await?;

@@ -42,7 +42,7 @@ async fn main() {
     let log = Arc::new(MemoryLog::default());
     let tenant = StaticKeys::with_tenant_id(Verifier::new(demo::DEMO_TOKEN), "acme");
     let public_url = PublicUrl::base(PUBLIC_URL).expect("a valid base URL");
-    let config = WebhookConfig::new(tenant, public_url).attempt_log(log.clone());
+    let config = WebhookConfig::new(tenant, public_url).with_attempt_log(log.clone());
 
     let url = format!("{PUBLIC_URL}{}", demo::INCOMING_PATH);
     let params = demo::sample_incoming();

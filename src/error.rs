@@ -18,7 +18,7 @@ use crate::url::VariantSet;
 /// let err = v.verify_form("https://example.com/hook", b"Body=hi", "bm90IGEgc2lnbmF0dXJlIQ==")
 ///     .unwrap_err();
 /// assert!(matches!(err, Error::MalformedSignature(_)));
-/// assert_eq!(err.class(), ErrorClass::Unauthorized);
+/// assert_eq!(err.class(), ErrorClass::Forbidden);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -89,12 +89,12 @@ pub enum Error {
 pub enum ErrorClass {
     /// The request is malformed (bad form encoding, JSON without `bodySHA256`): 400.
     BadRequest,
-    /// Not signed by a key we hold: 403.
-    Unauthorized,
+    /// Not signed by a key we hold, or not for this tenant: 403.
+    Forbidden,
     /// The body exceeds the limit: 413.
     PayloadTooLarge,
-    /// Our side is at fault (no keys, resolver failure): 500.
-    Misconfigured,
+    /// Our side is at fault (no keys, a failed key resolver, a misplaced extractor): 500.
+    ServerError,
 }
 
 impl Error {
@@ -106,9 +106,9 @@ impl Error {
     pub fn http_status(&self) -> u16 {
         match self.class() {
             ErrorClass::BadRequest => 400,
-            ErrorClass::Unauthorized => 403,
+            ErrorClass::Forbidden => 403,
             ErrorClass::PayloadTooLarge => 413,
-            ErrorClass::Misconfigured => 500,
+            ErrorClass::ServerError => 500,
         }
     }
 
@@ -116,7 +116,7 @@ impl Error {
     ///
     /// ```
     /// use twilio_webhook::{Error, ErrorClass};
-    /// assert_eq!(Error::MissingSignature.class(), ErrorClass::Unauthorized);
+    /// assert_eq!(Error::MissingSignature.class(), ErrorClass::Forbidden);
     /// assert_eq!(Error::MissingBodyHash.class(), ErrorClass::BadRequest);
     /// ```
     pub fn class(&self) -> ErrorClass {
@@ -128,7 +128,7 @@ impl Error {
             | Error::UnknownKey
             | Error::UnsupportedAlgorithm
             | Error::DuplicateHeader(_)
-            | Error::UnknownTenant => ErrorClass::Unauthorized,
+            | Error::UnknownTenant => ErrorClass::Forbidden,
             Error::MissingBodyHash
             | Error::MalformedBodyHash
             | Error::MalformedSignatureSettings
@@ -136,7 +136,7 @@ impl Error {
             | Error::InvalidUrl(_)
             | Error::BodyRead => ErrorClass::BadRequest,
             Error::BodyTooLarge { .. } => ErrorClass::PayloadTooLarge,
-            Error::Misconfigured(_) | Error::KeyResolverFailed => ErrorClass::Misconfigured,
+            Error::Misconfigured(_) | Error::KeyResolverFailed => ErrorClass::ServerError,
         }
     }
 }

@@ -31,7 +31,12 @@ pub mod url;
 
 #[cfg(feature = "pipeline")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pipeline")))]
+pub mod headers;
+#[cfg(feature = "pipeline")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pipeline")))]
 pub mod pipeline;
+#[cfg(feature = "pipeline")]
+mod redact;
 #[cfg(feature = "pipeline")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pipeline")))]
 pub mod report;

@@ -52,9 +52,9 @@ pub enum Payload<'a> {
     Form(&'a [u8]),
     /// Form parameters already decoded by a framework, repeats kept.
     Params(&'a [(&'a str, &'a str)]),
-    /// A JSON (or other non-form) body, covered by the URL's `bodySHA256`.
-    Json(&'a [u8]),
-    /// A raw body with its `Content-Type`, dispatched to `Form`, `Json` or `Empty`.
+    /// A raw non-form body (JSON or anything else), covered by the URL's `bodySHA256`.
+    Raw(&'a [u8]),
+    /// A raw body with its `Content-Type`, dispatched to `Form`, `Raw` or `Empty`.
     Body {
         /// The raw body.
         bytes: &'a [u8],
@@ -72,7 +72,7 @@ impl<'a> Payload<'a> {
     /// let p = Payload::Body { bytes: b"a=1", content_type: Some("application/x-www-form-urlencoded; charset=utf-8") };
     /// assert!(matches!(p.resolve(), Payload::Form(b"a=1")));
     /// let p = Payload::Body { bytes: b"{}", content_type: Some("application/json") };
-    /// assert!(matches!(p.resolve(), Payload::Json(b"{}")));
+    /// assert!(matches!(p.resolve(), Payload::Raw(b"{}")));
     /// ```
     pub fn resolve(self) -> Payload<'a> {
         match self {
@@ -82,7 +82,7 @@ impl<'a> Payload<'a> {
             } => match content_type {
                 Some(ct) if is_form(ct) => Payload::Form(bytes),
                 None if bytes.is_empty() => Payload::Empty,
-                _ => Payload::Json(bytes),
+                _ => Payload::Raw(bytes),
             },
             other => other,
         }
@@ -102,7 +102,7 @@ impl core::fmt::Debug for Payload<'_> {
             Payload::Empty => f.write_str("Empty"),
             Payload::Form(b) => write!(f, "Form({} bytes)", b.len()),
             Payload::Params(p) => write!(f, "Params({} pairs)", p.len()),
-            Payload::Json(b) => write!(f, "Json({} bytes)", b.len()),
+            Payload::Raw(b) => write!(f, "Raw({} bytes)", b.len()),
             Payload::Body {
                 bytes,
                 content_type,

@@ -105,7 +105,7 @@ impl Verifier {
             url,
             signature: Some(signature),
             signature_settings: None,
-            payload: Payload::Json(body),
+            payload: Payload::Raw(body),
         })
     }
 
@@ -127,13 +127,13 @@ impl Verifier {
         let payload = req.payload.resolve();
         // Only a non-form body is covered by bodySHA256; a form request skips the query scan.
         let body_sha256 = match payload {
-            Payload::Json(_) | Payload::Empty => body_hash::find_in_url(req.url),
+            Payload::Raw(_) | Payload::Empty => body_hash::find_in_url(req.url),
             _ => None,
         };
         let raw_body: Option<&[u8]> = match payload {
             // Nothing signed covers a non-form body unless the URL carries its hash.
-            Payload::Json(_) if body_sha256.is_none() => return Err(Error::MissingBodyHash),
-            Payload::Json(b) => Some(b),
+            Payload::Raw(_) if body_sha256.is_none() => return Err(Error::MissingBodyHash),
+            Payload::Raw(b) => Some(b),
             // A bodyless request on a bodySHA256 URL must hash as empty, or a signed JSON
             // request could be replayed with its body stripped.
             Payload::Empty => Some(b""),

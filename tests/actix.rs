@@ -233,8 +233,8 @@ async fn valid_form_reaches_handler_unchanged_with_verdict() {
         assert_eq!(got.body, body.as_bytes(), "{mode:?}: body unchanged");
         assert_eq!(got.verified.url, format!("{BASE}{PATH}"));
         assert_eq!(got.verified.idempotency_token.as_deref(), Some("idem-7f3a"));
-        assert_eq!(got.verified.verified.key, KeyUsed::AuthToken(0));
-        assert_eq!(got.verified.verified.url_variant, UrlVariant::AsReceived);
+        assert_eq!(got.verified.matched.key, KeyUsed::AuthToken(0));
+        assert_eq!(got.verified.matched.url_variant, UrlVariant::AsReceived);
         assert_eq!(got.verified.tenant_id, None);
     }
 }
@@ -285,7 +285,7 @@ async fn shared_key_hmac_sha256() {
         ));
         let cfg = config_with(StaticKeys::new(verifier), PublicUrl::base(BASE).unwrap());
         let got = assert_accepted(&run(mode, cfg, req, None).await, &format!("{mode:?}"));
-        assert_eq!(got.verified.verified.key, KeyUsed::SharedKey("KS1".into()));
+        assert_eq!(got.verified.matched.key, KeyUsed::SharedKey("KS1".into()));
     }
 }
 
@@ -321,7 +321,7 @@ async fn port_variants() {
             let cfg = WebhookConfig::single_token(TOKEN, configured).unwrap();
             let what = format!("{mode:?} {configured} signed as {signed}");
             let got = assert_accepted(&run(mode, cfg, req, None).await, &what);
-            assert_eq!(got.verified.verified.url_variant, variant, "{what}");
+            assert_eq!(got.verified.matched.url_variant, variant, "{what}");
         }
     }
 }
@@ -334,7 +334,7 @@ async fn extractor_behind_the_middleware_verifies_once() {
     let config = || {
         WebhookConfig::single_token(TOKEN, BASE)
             .unwrap()
-            .attempt_log(log.clone())
+            .with_attempt_log(log.clone())
     };
     let seen = web::Data::new(Seen::default());
     let app = test::init_service(
@@ -518,7 +518,7 @@ async fn extractor_accepts_plain_config_in_app_data() {
 async fn each_attempt_is_reported_once_with_the_peer_address() {
     for mode in MODES {
         let log = Arc::new(MemoryLog::default());
-        let cfg = || config().attempt_log(log.clone());
+        let cfg = || config().with_attempt_log(log.clone());
         let peer = "127.0.0.9:40000".parse().unwrap();
         run(mode, cfg(), signed_sample().peer_addr(peer), None).await;
         run(mode, cfg(), form_post(PATH, "a=b", None), None).await; // refused in precheck
@@ -569,12 +569,12 @@ async fn body_over_limit_is_413() {
 
         // Declared Content-Length over the limit: refused before reading.
         let req = form_post(PATH, body.clone(), Some(&sig));
-        let out = run(mode, config().body_limit(limit), req, None).await;
+        let out = run(mode, config().with_body_limit(limit), req, None).await;
         assert_refused(&out, 413, &format!("{mode:?} declared"));
 
         // Content-Length understating the body: counted as it arrives.
         let req = form_post(PATH, body.clone(), Some(&sig)).insert_header(("content-length", "10"));
-        let out = run(mode, config().body_limit(limit), req, None).await;
+        let out = run(mode, config().with_body_limit(limit), req, None).await;
         assert_refused(&out, 413, &format!("{mode:?} understated"));
 
         // No Content-Length, a stream of 16-byte chunks: stops at the chunk that crosses
@@ -591,7 +591,7 @@ async fn body_over_limit_is_413() {
             .insert_header(("content-type", FORM))
             .insert_header(("X-Twilio-Signature", sig.clone()));
         let stream = counted_stream(chunks, pulled.clone());
-        let out = run(mode, config().body_limit(limit), req, Some(stream)).await;
+        let out = run(mode, config().with_body_limit(limit), req, Some(stream)).await;
         assert_refused(&out, 413, &format!("{mode:?} streamed"));
         assert_eq!(pulled.load(Ordering::SeqCst), limit / 16 + 1, "{mode:?}");
         assert!(total > limit / 16 + 1);

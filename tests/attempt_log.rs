@@ -17,7 +17,7 @@ use twilio_webhook::Error;
 
 fn logged() -> (WebhookConfig, Arc<MemoryLog>) {
     let log = Arc::new(MemoryLog::default());
-    (config().attempt_log(log.clone()), log)
+    (config().with_attempt_log(log.clone()), log)
 }
 
 #[tokio::test]
@@ -38,8 +38,8 @@ async fn one_record_per_attempt_with_its_status() {
     json.headers
         .insert("content-type", "application/json".parse().unwrap());
     json.send(&config).await.unwrap_err();
-    let broken =
-        WebhookConfig::new(BrokenResolver, PublicUrl::base(BASE).unwrap()).attempt_log(log.clone());
+    let broken = WebhookConfig::new(BrokenResolver, PublicUrl::base(BASE).unwrap())
+        .with_attempt_log(log.clone());
     Req::form(encode(&p), Some(&sign(&p)))
         .send(&broken)
         .await
@@ -131,7 +131,7 @@ impl AttemptLog for Failing {
 async fn failing_log_keeps_the_verdict_and_is_reported() {
     let (subscriber, events) = capture();
     let _guard = scoped_subscriber(subscriber);
-    let config = config().attempt_log(Failing);
+    let config = config().with_attempt_log(Failing);
     let p = params("hi");
     let ok = Req::form(encode(&p), Some(&sign(&p))).send(&config).await;
     assert!(ok.is_ok(), "{ok:?}");
@@ -159,7 +159,7 @@ async fn failing_log_keeps_the_verdict_and_is_reported() {
 #[tokio::test]
 async fn demo_sqlite_log_stores_one_row_per_attempt() {
     let log = Arc::new(sqlite_log::SqliteLog::in_memory().unwrap());
-    let config = config().attempt_log(log.clone());
+    let config = config().with_attempt_log(log.clone());
     let p = params("hi");
     Req::form(encode(&p), Some(&sign(&p)))
         .send(&config)
@@ -176,7 +176,7 @@ async fn demo_sqlite_log_opens_a_file() {
     let log = Arc::new(sqlite_log::SqliteLog::open(&path).unwrap());
     let p = params("hi");
     Req::form(encode(&p), Some(&sign(&p)))
-        .send(&config().attempt_log(log.clone()))
+        .send(&config().with_attempt_log(log.clone()))
         .await
         .unwrap();
     assert_eq!(log.count().unwrap(), 1);

@@ -212,7 +212,7 @@ impl App {
 
     fn with(mode: Mode, config: WebhookConfig, outer: impl FnOnce(Router) -> Router) -> Self {
         let log = Arc::new(MemoryLog::default());
-        let config = Arc::new(config.attempt_log(log.clone()));
+        let config = Arc::new(config.with_attempt_log(log.clone()));
         let probe = Probe::default();
         let (top, nested) = routes(mode, &config);
         let router = top.nest("/v1/twilio", nested).with_state(AppState {
@@ -343,7 +343,7 @@ async fn valid_form_reaches_handler_unchanged() {
         let v = seen.verified.unwrap();
         assert_eq!(v.idempotency_token.as_deref(), Some("idem-42"));
         assert_eq!(v.url, format!("{BASE}/hook"));
-        assert_eq!(v.verified.key, KeyUsed::AuthToken(0));
+        assert_eq!(v.matched.key, KeyUsed::AuthToken(0));
 
         app.expect(signed_form("/form", PARAMS), StatusCode::OK, "form")
             .await;
@@ -449,7 +449,7 @@ async fn extractor_behind_a_layer_verifies_once() {
         form_with_sig("/form", encode(PARAMS), &sig)
     };
     let log = Arc::new(MemoryLog::default());
-    let shared = Arc::new(config(TOKEN).attempt_log(log.clone()));
+    let shared = Arc::new(config(TOKEN).with_attempt_log(log.clone()));
     let probe = Probe::default();
     let routes = Router::new().route("/form", post(ex_form));
     let state = AppState {
@@ -467,7 +467,7 @@ async fn extractor_behind_a_layer_verifies_once() {
         "TwilioWebhookLayer",
         routes
             .layer(twilio_webhook::adapters::hyper::TwilioWebhookLayer::new(
-                config(TOKEN).attempt_log(log.clone()),
+                config(TOKEN).with_attempt_log(log.clone()),
             ))
             .with_state(state),
     ));
@@ -559,7 +559,7 @@ async fn shared_key_hmac_sha256() {
         );
         app.expect(req, StatusCode::OK, "shared key").await;
         let v = app.probe.last().verified.unwrap();
-        assert_eq!(v.verified.key, KeyUsed::SharedKey("KS1".into()), "{mode:?}");
+        assert_eq!(v.matched.key, KeyUsed::SharedKey("KS1".into()), "{mode:?}");
     }
 }
 
@@ -659,7 +659,7 @@ fn signed_big(path: &str, len: usize, content_length: bool) -> Request<Body> {
 #[tokio::test]
 async fn body_over_config_limit_is_413() {
     for mode in MODES {
-        let app = App::new(mode, config(TOKEN).body_limit(100));
+        let app = App::new(mode, config(TOKEN).with_body_limit(100));
         for cl in [true, false] {
             let body = app
                 .expect(
@@ -706,7 +706,7 @@ async fn body_over_axum_default_body_limit_is_413() {
         )
         .await;
         // Disabling axum's limit leaves ours.
-        let app = App::with(mode, config(TOKEN).body_limit(300), |r| {
+        let app = App::with(mode, config(TOKEN).with_body_limit(300), |r| {
             r.layer(DefaultBodyLimit::disable())
         });
         app.expect(signed_big("/hook", 200, false), StatusCode::OK, "disabled")

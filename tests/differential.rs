@@ -150,7 +150,7 @@ fn shared_key_verdicts_match_corpus() {
         let settings = format!("key={id},algorithm=HMAC_SHA256");
         let pairs = case.pairs();
         let payload = if case.is_json() {
-            twilio_webhook::Payload::Json(case.body())
+            twilio_webhook::Payload::Raw(case.body())
         } else {
             twilio_webhook::Payload::Params(&pairs)
         };

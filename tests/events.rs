@@ -143,7 +143,7 @@ async fn malformed_and_oversized_requests_are_warn_verification_errors() {
     // Declared length over the limit: 413 from precheck, body never read.
     let big = Req::form(Vec::new(), Some(&sign(&[]))).header("content-length", "5000");
     assert_eq!(
-        big.send(&config().body_limit(1000)).await,
+        big.send(&config().with_body_limit(1000)).await,
         Err(Error::BodyTooLarge { limit: 1000 })
     );
 

@@ -146,7 +146,7 @@ impl Body for Chunks {
 
 fn build_config(config: WebhookConfig) -> (WebhookConfig, Arc<MemoryLog>) {
     let log = Arc::new(MemoryLog::default());
-    (config.attempt_log(log.clone()), log)
+    (config.with_attempt_log(log.clone()), log)
 }
 
 fn outcome(res: (u16, Option<String>, Bytes), probe: &Probe, log: &MemoryLog) -> Outcome {
@@ -481,7 +481,7 @@ async fn tenants_by_account_sid() {
 
 #[tokio::test]
 async fn declared_content_length_over_limit() {
-    let small = || single().body_limit(1024);
+    let small = || single().with_body_limit(1024);
     let req = TestReq::post("/hook")
         .header("content-type", FORM)
         .signed(sign(&format!("{BASE}/hook"), PARAMS));
@@ -498,7 +498,7 @@ async fn declared_content_length_over_limit() {
 
 #[tokio::test]
 async fn streamed_body_over_limit_is_not_buffered() {
-    let small = || single().body_limit(1024);
+    let small = || single().with_body_limit(1024);
     let chunks = vec![b"a=".repeat(50); 100]; // 100 chunks of 100 bytes, no Content-Length
     let req = || TestReq {
         body: ReqBody::Streamed(chunks.clone()),

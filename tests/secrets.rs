@@ -12,9 +12,10 @@ use std::sync::Arc;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use twilio_webhook::canonical::{FormParams, SortedParams};
+use twilio_webhook::headers::{HeaderSource, HeaderValue};
 use twilio_webhook::pipeline::{
-    AccountSidMap, BoxFuture, HeaderSource, HeaderValue, KeyResolver, PublicUrl, RequestParts,
-    ResolveContext, ResolveError, StaticKeys, Tenant, WebhookConfig,
+    AccountSidMap, BoxFuture, KeyResolver, PublicUrl, RequestParts, ResolveContext, ResolveError,
+    StaticKeys, Tenant, WebhookConfig,
 };
 use twilio_webhook::report::MemoryLog;
 use twilio_webhook::{
@@ -199,7 +200,7 @@ fn core_types_show_no_secret() {
         Payload::Empty,
         Payload::Form(FORM),
         Payload::Params(&decoded),
-        Payload::Json(b"{}"),
+        Payload::Raw(b"{}"),
         Payload::Body {
             bytes: FORM,
             content_type: Some("application/x-www-form-urlencoded"),
@@ -354,12 +355,13 @@ async fn pipeline_types_and_attempt_log_show_no_secret() {
     ] {
         debug("PublicUrl", &p);
     }
-    let config =
-        WebhookConfig::new(static_keys, PublicUrl::base(BASE).unwrap()).attempt_log(log.clone());
+    let config = WebhookConfig::new(static_keys, PublicUrl::base(BASE).unwrap())
+        .with_attempt_log(log.clone());
     debug("WebhookConfig", &config);
-    let by_sid = WebhookConfig::new(map, PublicUrl::base(BASE).unwrap()).attempt_log(log.clone());
+    let by_sid =
+        WebhookConfig::new(map, PublicUrl::base(BASE).unwrap()).with_attempt_log(log.clone());
     let failing =
-        WebhookConfig::new(Failing, PublicUrl::base(BASE).unwrap()).attempt_log(log.clone());
+        WebhookConfig::new(Failing, PublicUrl::base(BASE).unwrap()).with_attempt_log(log.clone());
     debug("ResolveError", &ResolveError("x".into()));
 
     let good = compute_twilio_signature(URL, pairs(), TOKEN);
@@ -412,7 +414,7 @@ async fn pipeline_types_and_attempt_log_show_no_secret() {
         StaticKeys::new(verifier()),
         PublicUrl::base(BASIC_BASE).unwrap(),
     )
-    .attempt_log(log.clone());
+    .with_attempt_log(log.clone());
     debug("PublicUrl(basic)", &PublicUrl::base(BASIC_BASE).unwrap());
     debug("WebhookConfig(basic)", &basic);
     let basic_sig = compute_twilio_signature(BASIC_URL, pairs(), TOKEN);

@@ -131,8 +131,8 @@ fuzz_target!(|input: Input<'_>| {
             public_url.clone(),
         )
     }
-    .body_limit(64 * 1024)
-    .attempt_log(CheckingLog(count.clone()));
+    .with_body_limit(64 * 1024)
+    .with_attempt_log(CheckingLog(count.clone()));
 
     let mut headers = HeaderMap::new();
     for (name, value) in &input.headers {
@@ -206,7 +206,7 @@ fuzz_target!(|input: Input<'_>| {
             let cand = candidates(&vr.url)
                 .unwrap()
                 .iter()
-                .find(|c| c.variant == vr.verified.url_variant)
+                .find(|c| c.variant == vr.matched.url_variant)
                 .unwrap();
             let again =
                 compute_twilio_signature(&cand.to_text(), form.iter().map(|(k, v)| (k, v)), TOKEN);

@@ -6,7 +6,6 @@
 //! [`WebhookConfig::body_limit`], calls [`WebhookConfig::check`], and turns the result
 //! into its framework's response with [`Error::http_status`] and [`response_text`].
 
-mod headers;
 mod public_url;
 mod resolver;
 
@@ -14,15 +13,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-#[cfg(any(feature = "axum", feature = "actix", feature = "hyper"))]
-pub(crate) use headers::WithAuthority;
-pub use headers::{names, HeaderSource, HeaderValue};
 pub use public_url::PublicUrl;
 pub use resolver::{
     AccountSidMap, BoxFuture, KeyResolver, ResolveContext, ResolveError, StaticKeys, Tenant,
 };
 
 use crate::error::Error;
+use crate::headers::{names, HeaderSource, HeaderValue};
 use crate::report::{self, Attempt, AttemptLog, AttemptStatus, ClientAddr};
 use crate::request::{is_form, Payload, WebhookRequest};
 use crate::settings::SignatureSettings;
@@ -61,7 +58,7 @@ pub struct VerifiedRequest {
     /// The tenant whose key matched.
     pub tenant_id: Option<Arc<str>>,
     /// Key, URL variant and algorithm that matched.
-    pub verified: Verified,
+    pub matched: Verified,
     /// The public URL that was checked.
     pub url: String,
     /// `I-Twilio-Idempotency-Token`, equal across Twilio's retries of one delivery: store
@@ -74,8 +71,8 @@ impl std::fmt::Debug for VerifiedRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("VerifiedRequest")
             .field("tenant_id", &self.tenant_id)
-            .field("verified", &self.verified)
-            .field("url", &report::mask_password(&self.url))
+            .field("matched", &self.matched)
+            .field("url", &crate::redact::mask_password(&self.url))
             .field("idempotency_token", &self.idempotency_token)
             .finish()
     }
@@ -87,8 +84,8 @@ impl std::fmt::Debug for VerifiedRequest {
 /// ```
 /// use twilio_webhook::pipeline::WebhookConfig;
 /// let config = WebhookConfig::single_token("auth token", "https://api.example.com").unwrap()
-///     .body_limit(64 * 1024);
-/// assert_eq!(config.limit(), 64 * 1024);
+///     .with_body_limit(64 * 1024);
+/// assert_eq!(config.body_limit(), 64 * 1024);
 /// ```
 #[derive(Clone)]
 pub struct WebhookConfig {
@@ -129,19 +126,19 @@ impl WebhookConfig {
     }
 
     /// Sets the body limit in bytes; larger bodies get 413 without being buffered.
-    pub fn body_limit(mut self, bytes: usize) -> Self {
+    pub fn with_body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
         self
     }
 
     /// Sets the hook that receives every attempt.
-    pub fn attempt_log(mut self, log: impl AttemptLog) -> Self {
+    pub fn with_attempt_log(mut self, log: impl AttemptLog) -> Self {
         self.attempt_log = Some(Arc::new(log));
         self
     }
 
     /// The body limit in bytes.
-    pub fn limit(&self) -> usize {
+    pub fn body_limit(&self) -> usize {
         self.body_limit
     }
 
@@ -193,7 +190,7 @@ impl WebhookConfig {
         let verified = result?;
         Ok(VerifiedRequest {
             tenant_id,
-            verified,
+            matched: verified,
             url: url.unwrap_or_default(),
             idempotency_token: parts
                 .headers
@@ -216,12 +213,10 @@ impl WebhookConfig {
                 .reconstruct(parts.path_and_query, parts.headers)?,
         );
         let settings_header = match parts.headers.get(names::SIGNATURE_SETTINGS) {
-            headers::HeaderValue::Absent => None,
-            headers::HeaderValue::One(s) => Some(s),
-            headers::HeaderValue::NotText => return Err(Error::MalformedSignatureSettings),
-            headers::HeaderValue::Many => {
-                return Err(Error::DuplicateHeader(names::SIGNATURE_SETTINGS))
-            }
+            HeaderValue::Absent => None,
+            HeaderValue::One(s) => Some(s),
+            HeaderValue::NotText => return Err(Error::MalformedSignatureSettings),
+            HeaderValue::Many => return Err(Error::DuplicateHeader(names::SIGNATURE_SETTINGS)),
         };
         let content_type = parts.headers.get(names::CONTENT_TYPE).text();
         let payload = if body.is_empty() && matches!(parts.method, "GET" | "HEAD") {

@@ -1,8 +1,8 @@
 //! The public URL Twilio requested, which a server behind a proxy or TLS terminator does
 //! not see: the first cause of "legitimate webhooks rejected".
 
-use super::headers::{names, HeaderSource};
 use crate::error::{Error, UrlError};
+use crate::headers::{names, HeaderSource};
 
 /// How the pipeline reconstructs the URL Twilio signed.
 ///
@@ -41,7 +41,7 @@ impl std::fmt::Debug for PublicUrl {
         match self {
             PublicUrl::Base(base) => f
                 .debug_tuple("Base")
-                .field(&crate::report::mask_password(base))
+                .field(&crate::redact::mask_password(base))
                 .finish(),
             PublicUrl::HostHeader { scheme } => f
                 .debug_struct("HostHeader")
@@ -190,7 +190,7 @@ pub(crate) fn forwarded_client<H: HeaderSource + ?Sized>(headers: &H) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::HeaderValue;
+    use crate::headers::HeaderValue;
 
     struct H(Vec<(&'static str, &'static str)>);
     impl HeaderSource for H {

@@ -4,10 +4,9 @@ use core::fmt;
 use std::net::IpAddr;
 use std::time::SystemTime;
 
-use sha2::{Digest, Sha256};
-
 use crate::error::{Error, ErrorClass};
-use crate::pipeline::{names, HeaderSource};
+use crate::headers::{names, HeaderSource};
+use crate::redact::{fingerprint, mask_password, CREDENTIAL_HEADERS};
 use crate::url::VariantSet;
 use crate::verifier::Verified;
 
@@ -35,7 +34,7 @@ impl AttemptStatus {
     pub(crate) fn of(result: Option<&Error>) -> Self {
         match result.map(Error::class) {
             None => AttemptStatus::Success,
-            Some(ErrorClass::Unauthorized) => AttemptStatus::Unauthorized,
+            Some(ErrorClass::Forbidden) => AttemptStatus::Unauthorized,
             Some(_) => AttemptStatus::Error,
         }
     }
@@ -105,24 +104,6 @@ impl fmt::Display for RedactedUrl<'_> {
             }
         }
         Ok(())
-    }
-}
-
-/// `url` with the password of its userinfo (`user:password@`) replaced by `***`: webhook
-/// URLs may carry HTTP Basic credentials, which must not reach logs.
-pub(crate) fn mask_password(url: &str) -> std::borrow::Cow<'_, str> {
-    let Some(start) = url.find("://").map(|i| i + 3) else {
-        return url.into();
-    };
-    let end = url[start..]
-        .find(['/', '?', '#'])
-        .map_or(url.len(), |i| start + i);
-    let Some(at) = url[start..end].rfind('@').map(|i| start + i) else {
-        return url.into();
-    };
-    match url[start..at].find(':').map(|i| start + i) {
-        Some(colon) => format!("{}:***{}", &url[..colon], &url[at..]).into(),
-        None => url.into(),
     }
 }
 
@@ -225,15 +206,6 @@ impl fmt::Debug for Attempt<'_> {
     }
 }
 
-/// Headers whose values are secrets in their own right.
-const CREDENTIAL_HEADERS: [&str; 3] = ["authorization", "proxy-authorization", "cookie"];
-
-fn fingerprint(value: &[u8]) -> String {
-    let d = Sha256::digest(value);
-    let hex: String = d.iter().take(6).map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
-}
-
 /// An owned [`Attempt`]: what an audit log stores.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -292,21 +264,4 @@ pub trait AttemptLog: Send + Sync + 'static {
     /// Stores one attempt.
     fn record(&self, attempt: &Attempt<'_>)
         -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::mask_password;
-
-    #[test]
-    fn masks_only_a_userinfo_password() {
-        assert_eq!(
-            mask_password("https://u:p@h:1/x?a=b@c"),
-            "https://u:***@h:1/x?a=b@c"
-        );
-        assert_eq!(mask_password("https://u:p:q@r@h/x"), "https://u:***@h/x");
-        assert_eq!(mask_password("https://u@h/x"), "https://u@h/x");
-        assert_eq!(mask_password("https://h/x?u:p@q"), "https://h/x?u:p@q");
-        assert_eq!(mask_password("no scheme u:p@h"), "no scheme u:p@h");
-    }
 }

@@ -63,13 +63,13 @@ pub(super) fn emit(a: &Attempt<'_>) {
             Level::WARN,
             "Twilio webhook rejected: body does not match its signed hash"
         ),
-        Some(e) if e.class() == ErrorClass::Unauthorized => security_event!(
+        Some(e) if e.class() == ErrorClass::Forbidden => security_event!(
             a,
             "invalid_webhook_signature",
             Level::WARN,
             "Twilio webhook rejected: invalid signature"
         ),
-        Some(e) if e.class() == ErrorClass::Misconfigured => security_event!(
+        Some(e) if e.class() == ErrorClass::ServerError => security_event!(
             a,
             "webhook_verification_error",
             Level::ERROR,

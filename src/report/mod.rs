@@ -62,7 +62,6 @@ mod attempt;
 mod events;
 mod memory;
 
-pub(crate) use attempt::mask_password;
 pub use attempt::{Attempt, AttemptLog, AttemptRecord, AttemptStatus, ClientAddr, RedactedUrl};
 pub use memory::MemoryLog;
 
@@ -100,7 +99,7 @@ pub fn event_type(error: Option<&Error>) -> &'static str {
         None => "webhook_signature_verified",
         Some(Error::MissingSignature) => "missing_webhook_signature",
         Some(Error::BodyHashMismatch) => "webhook_body_hash_mismatch",
-        Some(e) if e.class() == crate::ErrorClass::Unauthorized => "invalid_webhook_signature",
+        Some(e) if e.class() == crate::ErrorClass::Forbidden => "invalid_webhook_signature",
         Some(_) => "webhook_verification_error",
     }
 }

@@ -14,7 +14,7 @@ use crate::pipeline::{VerifiedRequest, WebhookConfig};
 ///
 /// `T` is any actix extractor that reads the body: [`Bytes`](::actix_web::web::Bytes)
 /// (the default), `String`, `web::Form<YourParams>`, `web::Json<_>`. The body is read once
-/// within [`WebhookConfig::limit`] and then replayed to `T`, so `T`'s own limits
+/// within [`WebhookConfig::body_limit`] and then replayed to `T`, so `T`'s own limits
 /// (`PayloadConfig`, `FormConfig`, `JsonConfig`) still apply on top.
 ///
 /// **Configuration**: a [`WebhookConfig`] in `app_data`, as `web::Data<WebhookConfig>` or
@@ -52,7 +52,7 @@ use crate::pipeline::{VerifiedRequest, WebhookConfig};
 /// async fn main() -> std::io::Result<()> {
 ///     let config = WebhookConfig::single_token("your auth token", "https://api.example.com")
 ///         .expect("valid token and base URL")
-///         .body_limit(64 * 1024);
+///         .with_body_limit(64 * 1024);
 ///     HttpServer::new(move || {
 ///         App::new()
 ///             .app_data(config.clone())

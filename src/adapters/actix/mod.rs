@@ -2,7 +2,7 @@
 //! [`TwilioWebhookMiddleware`] for whole scopes.
 //!
 //! Both run the same path ([`crate::pipeline`]): [`WebhookConfig::precheck`] before the
-//! body is touched, the body read chunk by chunk within [`WebhookConfig::limit`] (413 as
+//! body is touched, the body read chunk by chunk within [`WebhookConfig::body_limit`] (413 as
 //! soon as it is exceeded, without buffering the rest), then [`WebhookConfig::check`].
 //! A rejected request gets [`Rejection`]'s response (403, 400, 413 or 500 with a fixed
 //! short text) and the handler is not called. A verified one reaches the handler with its
@@ -59,10 +59,8 @@ use ::actix_web::{HttpRequest, HttpResponse, ResponseError};
 use futures_util::StreamExt;
 
 use crate::error::Error;
-use crate::pipeline::{
-    response_text, HeaderSource, HeaderValue, RequestParts, VerifiedRequest, WebhookConfig,
-    WithAuthority,
-};
+use crate::headers::{HeaderSource, HeaderValue, WithAuthority};
+use crate::pipeline::{response_text, RequestParts, VerifiedRequest, WebhookConfig};
 
 pub use extractor::TwilioWebhook;
 pub use middleware::{TwilioWebhookMiddleware, TwilioWebhookService};
@@ -157,7 +155,7 @@ async fn verify(
         peer: req.peer_addr(),
     };
     config.precheck(&parts)?;
-    let body = read_body(payload, config.limit(), &head.headers).await;
+    let body = read_body(payload, config.body_limit(), &head.headers).await;
     // A read failure goes through `check` too, so that it is reported.
     let verified = config
         .check(&parts, body.as_deref().map_err(Error::clone))

@@ -17,7 +17,7 @@ use crate::pipeline::{VerifiedRequest, WebhookConfig};
 /// `Arc<WebhookConfig>` through [`FromRef`] (the state can *be* `Arc<WebhookConfig>`, or
 /// derive `FromRef` for a field of that type). A router without it does not compile.
 ///
-/// The body is read up to the smaller of [`WebhookConfig::limit`] and axum's
+/// The body is read up to the smaller of [`WebhookConfig::body_limit`] and axum's
 /// [`DefaultBodyLimit`](::axum::extract::DefaultBodyLimit) (2 MB unless changed); beyond
 /// it the answer is 413 before `T` runs. The peer address comes from
 /// `ConnectInfo<SocketAddr>` when the server was started with

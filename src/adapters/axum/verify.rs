@@ -13,9 +13,8 @@ use ::axum::http::request::Parts;
 use ::axum::RequestExt;
 
 use crate::error::Error;
-use crate::pipeline::{
-    declared_length, RequestParts, VerifiedRequest, WebhookConfig, WithAuthority,
-};
+use crate::headers::WithAuthority;
+use crate::pipeline::{declared_length, RequestParts, VerifiedRequest, WebhookConfig};
 
 /// A verified request, taken apart: the handler side rebuilds it from these.
 pub(super) struct Checked {
@@ -38,7 +37,7 @@ impl Checked {
 /// turn the error into a response.
 pub(super) async fn verify_request(config: &WebhookConfig, req: Request) -> Result<Checked, Error> {
     let (mut parts, body) = req.into_parts();
-    let limit = effective_limit(config.limit(), &mut parts);
+    let limit = effective_limit(config.body_limit(), &mut parts);
     let (verified, body) = {
         // Inside `Router::nest` the URI has lost its prefix; Twilio signed the full path.
         let uri = parts

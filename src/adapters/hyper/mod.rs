@@ -3,7 +3,7 @@
 //! tower service (a hyper server through `service_fn`, an axum `Router`, tonic …).
 //!
 //! Both only translate between `http` types and [`crate::pipeline`]: the request's parts
-//! become [`RequestParts`], the body is read within [`WebhookConfig::limit`], and the
+//! become [`RequestParts`], the body is read within [`WebhookConfig::body_limit`], and the
 //! verdict becomes either the request (body re-injected as [`Full<Bytes>`]) with a
 //! [`VerifiedRequest`], or a fixed short response ([`error_response`]).
 //!
@@ -55,7 +55,8 @@ pub use body::{error_response, ResponseBody};
 pub use layer::{TwilioWebhookLayer, TwilioWebhookService};
 
 use crate::error::Error;
-use crate::pipeline::{RequestParts, VerifiedRequest, WebhookConfig, WithAuthority};
+use crate::headers::WithAuthority;
+use crate::pipeline::{RequestParts, VerifiedRequest, WebhookConfig};
 
 /// The error a request body's error must convert into (as [`http_body_util::Limited`]
 /// requires): hyper's `Incoming`, axum's `Body` and `Full` all qualify.
@@ -68,7 +69,7 @@ use crate::pipeline::{RequestParts, VerifiedRequest, WebhookConfig, WithAuthorit
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Verifies a request: checks the signature header and any declared `Content-Length`
-/// before reading the body, reads the body within [`WebhookConfig::limit`] (stopping at
+/// before reading the body, reads the body within [`WebhookConfig::body_limit`] (stopping at
 /// the limit, never buffering the rest), then judges it with [`WebhookConfig::check`].
 ///
 /// On success returns the request with its body re-injected as [`Full<Bytes>`] (the same
@@ -113,10 +114,11 @@ where
         peer: parts.extensions.get::<SocketAddr>().copied(),
     };
     config.precheck(&request)?;
-    let (bytes, read) = match crate::adapters::http_body::read_limited(body, config.limit()).await {
-        Ok(bytes) => (bytes, Ok(())),
-        Err(e) => (Bytes::new(), Err(e)),
-    };
+    let (bytes, read) =
+        match crate::adapters::http_body::read_limited(body, config.body_limit()).await {
+            Ok(bytes) => (bytes, Ok(())),
+            Err(e) => (Bytes::new(), Err(e)),
+        };
     let verified = config.check(&request, read.map(|()| &bytes[..])).await?;
     Ok((http::Request::from_parts(parts, Full::new(bytes)), verified))
 }

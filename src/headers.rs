@@ -64,7 +64,7 @@ impl<'a> HeaderValue<'a> {
 /// A framework's header map, as the pipeline sees it.
 ///
 /// ```
-/// use twilio_webhook::pipeline::{HeaderSource, HeaderValue};
+/// use twilio_webhook::headers::{HeaderSource, HeaderValue};
 ///
 /// struct Pairs(Vec<(&'static str, &'static str)>);
 /// impl HeaderSource for Pairs {
@@ -139,7 +139,7 @@ fn known_name(name: &str) -> Option<&'static http::HeaderName> {
 /// the forwarded-headers mode refused every HTTP/2 request. A `Host` header, when there is
 /// one, still wins (RFC 9113 §8.3.1 requires both to agree).
 ///
-/// [`PublicUrl::host_header`]: super::PublicUrl::host_header
+/// [`PublicUrl::host_header`]: crate::pipeline::PublicUrl::host_header
 #[cfg(any(feature = "axum", feature = "actix", feature = "hyper"))]
 pub(crate) struct WithAuthority<'a, H: ?Sized> {
     pub(crate) headers: &'a H,
