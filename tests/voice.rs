@@ -2,7 +2,10 @@
 //! `tests/data/voice/samples.json` (each citing the Twilio documentation it follows) decode
 //! field by field, every value set keeps unknown values, numbers and repeated keys fail
 //! precisely, values round-trip, and each sample goes through a real axum server over TCP,
-//! signed, as `POST` and as `GET`.
+//! signed, as `POST` and as `GET`. (`voice_actix.rs` and `voice_hyper.rs` run the same
+//! end-to-end checks through the other adapters.)
+
+mod voice_support;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -10,13 +13,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use axum::extract::{FromRef, State};
-use axum::routing::on;
-use axum::routing::MethodFilter;
+use axum::routing::{on, MethodFilter};
 use axum::{Form, Json, Router};
-use http_body_util::{BodyExt as _, Full};
-use hyper_util::rt::TokioIo;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use twilio_webhook::adapters::axum::TwilioWebhook;
 use twilio_webhook::payload::{
@@ -24,81 +24,14 @@ use twilio_webhook::payload::{
     IncomingMessage, RecordingSource, RecordingStatus, RecordingStatusCallback,
 };
 use twilio_webhook::pipeline::WebhookConfig;
-use twilio_webhook::{compute_twilio_signature, Verifier};
-
-const SAMPLES: &str = include_str!("data/voice/samples.json");
-
-#[derive(Debug, Clone, Deserialize)]
-struct Sample {
-    name: String,
-    #[serde(rename = "type")]
-    kind: String,
-    source: Vec<String>,
-    note: String,
-    params: Vec<(String, String)>,
-    url: Option<String>,
-    auth_token: Option<String>,
-    signature: Option<String>,
-}
-
-fn samples() -> Vec<Sample> {
-    #[derive(Deserialize)]
-    struct File {
-        samples: Vec<Sample>,
-    }
-    serde_json::from_str::<File>(SAMPLES)
-        .expect("samples.json parses")
-        .samples
-}
-
-fn sample(name: &str) -> Sample {
-    samples()
-        .into_iter()
-        .find(|s| s.name == name)
-        .unwrap_or_else(|| panic!("no sample {name}"))
-}
-
-fn encode<K: AsRef<str>, V: AsRef<str>>(pairs: impl IntoIterator<Item = (K, V)>) -> String {
-    let mut s = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs {
-        s.append_pair(k.as_ref(), v.as_ref());
-    }
-    s.finish()
-}
-
-impl Sample {
-    fn body(&self) -> String {
-        encode(self.params.iter().map(|(k, v)| (k, v)))
-    }
-    /// The body with `key` replaced (or appended), for variations on a documented sample.
-    fn with(&self, key: &str, value: &str) -> String {
-        let mut params = self.params.clone();
-        match params.iter_mut().find(|(k, _)| k == key) {
-            Some(p) => p.1 = value.to_owned(),
-            None => params.push((key.to_owned(), value.to_owned())),
-        }
-        encode(params)
-    }
-}
+use twilio_webhook::Verifier;
+use voice_support::*;
 
 fn extra(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect()
-}
-
-/// Decodes `body` as the payload type named `kind` (a sample's `type`); the error text if
-/// that fails.
-fn decode_as(kind: &str, body: &[u8]) -> Result<(), String> {
-    let decoded = match kind {
-        "IncomingCall" => IncomingCall::from_form(body).map(drop),
-        "CallStatusCallback" => CallStatusCallback::from_form(body).map(drop),
-        "GatherAction" => GatherAction::from_form(body).map(drop),
-        "RecordingStatusCallback" => RecordingStatusCallback::from_form(body).map(drop),
-        other => panic!("unknown payload type {other}"),
-    };
-    decoded.map_err(|e| e.to_string())
 }
 
 // ---------------------------------------------------------------- the samples themselves
@@ -647,10 +580,6 @@ fn every_sample_round_trips_through_json_and_form_in_the_wire_shape() {
 
 // ---------------------------------------------------------------- end to end over TCP
 
-const TOKEN: &str = "voice-e2e-auth-token";
-/// The URL Twilio is configured with: the server sits behind a TLS terminator.
-const PUBLIC_BASE: &str = "https://voice.example.com";
-
 #[derive(Clone)]
 struct AppState {
     config: Arc<WebhookConfig>,
@@ -679,21 +608,6 @@ async fn echo<T: Serialize>(
     Json(hook.payload.0)
 }
 
-const ROUTES: [(&str, &str); 4] = [
-    ("IncomingCall", "/voice/incoming"),
-    ("CallStatusCallback", "/voice/status"),
-    ("GatherAction", "/voice/gather"),
-    ("RecordingStatusCallback", "/voice/recording"),
-];
-
-fn route_of(kind: &str) -> &'static str {
-    ROUTES
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .expect("routed type")
-        .1
-}
-
 async fn serve() -> (SocketAddr, Arc<AtomicUsize>) {
     let config = WebhookConfig::single_token(TOKEN, PUBLIC_BASE).expect("config");
     let handled = Arc::new(AtomicUsize::new(0));
@@ -719,138 +633,20 @@ async fn serve() -> (SocketAddr, Arc<AtomicUsize>) {
     (addr, handled)
 }
 
-/// One HTTP/1.1 request over a fresh TCP connection (hyper's client), like Twilio's.
-async fn send(
-    addr: SocketAddr,
-    method: &str,
-    target: &str,
-    body: &str,
-    signature: &str,
-) -> (u16, Vec<u8>) {
-    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .unwrap();
-    tokio::spawn(conn);
-    let mut req = http::Request::builder()
-        .method(method)
-        .uri(target)
-        .header("host", "voice.example.com")
-        .header("user-agent", "TwilioProxy/1.1")
-        .header("x-twilio-signature", signature);
-    if method == "POST" {
-        req = req.header("content-type", "application/x-www-form-urlencoded");
-    }
-    let req = req.body(Full::new(bytes_of(body))).unwrap();
-    let res = sender.send_request(req).await.unwrap();
-    let status = res.status().as_u16();
-    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
-    (status, body)
-}
-
-fn bytes_of(s: &str) -> hyper::body::Bytes {
-    hyper::body::Bytes::from(s.to_owned())
-}
-
-/// Decodes the echoed JSON as the sample's type and compares it with a direct decode.
-fn assert_echo_matches(s: &Sample, echoed: &[u8]) {
-    fn same<T: DeserializeOwned + PartialEq + std::fmt::Debug>(
-        name: &str,
-        echoed: &[u8],
-        direct: T,
-    ) {
-        let via_server: T = serde_json::from_slice(echoed)
-            .unwrap_or_else(|e| panic!("{name}: {e}: {}", String::from_utf8_lossy(echoed)));
-        assert_eq!(via_server, direct, "{name}");
-    }
-    let body = s.body();
-    let b = body.as_bytes();
-    match s.kind.as_str() {
-        "IncomingCall" => same(&s.name, echoed, IncomingCall::from_form(b).unwrap()),
-        "CallStatusCallback" => same(&s.name, echoed, CallStatusCallback::from_form(b).unwrap()),
-        "GatherAction" => same(&s.name, echoed, GatherAction::from_form(b).unwrap()),
-        _ => same(
-            &s.name,
-            echoed,
-            RecordingStatusCallback::from_form(b).unwrap(),
-        ),
-    }
-}
-
 #[tokio::test]
 async fn every_sample_verifies_and_decodes_through_axum_as_post_and_get() {
     let (addr, handled) = serve().await;
-    let webhooks: Vec<Sample> = samples()
-        .into_iter()
-        .filter(|s| s.name != "signature_vector")
-        .collect();
-    for s in &webhooks {
-        let path = route_of(&s.kind);
-
-        // POST: the parameters in the body, signed with the URL.
-        let url = format!("{PUBLIC_BASE}{path}");
-        let sig = compute_twilio_signature(&url, s.params.iter().map(|(k, v)| (k, v)), TOKEN);
-        let (status, echoed) = send(addr, "POST", path, &s.body(), &sig).await;
-        assert_eq!(
-            status,
-            200,
-            "{} POST: {}",
-            s.name,
-            String::from_utf8_lossy(&echoed)
-        );
-        assert_echo_matches(s, &echoed);
-
-        // GET: the same parameters in the query string, which the signature then covers.
-        let target = format!("{path}?{}", s.body());
-        let url = format!("{PUBLIC_BASE}{target}");
-        let sig = compute_twilio_signature(&url, std::iter::empty::<(&str, &str)>(), TOKEN);
-        let (status, echoed) = send(addr, "GET", &target, "", &sig).await;
-        assert_eq!(
-            status,
-            200,
-            "{} GET: {}",
-            s.name,
-            String::from_utf8_lossy(&echoed)
-        );
-        assert_echo_matches(s, &echoed);
-    }
-    assert_eq!(handled.load(Ordering::SeqCst), 2 * webhooks.len());
+    let sent = every_sample_as_post_and_get(addr).await;
+    assert_eq!(handled.load(Ordering::SeqCst), sent);
 }
 
 #[tokio::test]
 async fn tampered_or_mismatched_voice_webhooks_never_reach_the_handler() {
     let (addr, handled) = serve().await;
-    let s = sample("call_status_completed_human");
-    let path = route_of(&s.kind);
-    let url = format!("{PUBLIC_BASE}{path}");
-    let sig = compute_twilio_signature(&url, s.params.iter().map(|(k, v)| (k, v)), TOKEN);
-
-    // A changed duration after signing (POST) or a changed query (GET): 403.
-    let tampered = s.with("CallDuration", "4900");
-    let (status, body) = send(addr, "POST", path, &tampered, &sig).await;
-    assert_eq!((status, body.as_slice()), (403, &b"Forbidden"[..]));
-    let get_sig = compute_twilio_signature(
-        &format!("{PUBLIC_BASE}{path}?{}", s.body()),
-        std::iter::empty::<(&str, &str)>(),
-        TOKEN,
-    );
-    let (status, _) = send(addr, "GET", &format!("{path}?{tampered}"), "", &get_sig).await;
-    assert_eq!(status, 403);
-    // The POST signature does not stand in for the GET one (the URL differs).
-    let (status, _) = send(addr, "GET", &format!("{path}?{}", s.body()), "", &sig).await;
-    assert_eq!(status, 403);
-
-    // Authentic, but a recording callback sent to the status route: verified, then refused
-    // by the typed payload (axum's form rejection), still without running the handler.
-    let rec = sample("recording_completed");
-    let sig = compute_twilio_signature(&url, rec.params.iter().map(|(k, v)| (k, v)), TOKEN);
-    let (status, body) = send(addr, "POST", path, &rec.body(), &sig).await;
-    assert_eq!(status, 422, "{}", String::from_utf8_lossy(&body));
-    assert!(
-        String::from_utf8_lossy(&body).contains("missing field `From`"),
-        "{}",
-        String::from_utf8_lossy(&body)
-    );
-
+    tampered_requests_are_refused(addr).await;
+    // Authentic but of another kind: refused by axum's form rejection, naming the field.
+    let (status, body) = recording_callback_to_the_status_route(addr).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("missing field `From`"), "{body}");
     assert_eq!(handled.load(Ordering::SeqCst), 0);
 }
