@@ -18,8 +18,8 @@
 //! carry a signed query string: configure `POST` webhooks without query parameters there
 //! (a JSON webhook's lone `bodySHA256` is fine), or use a Function URL or an HTTP API.
 //!
-//! Build: `cargo lambda build --release --example lambda --features hyper,serde`; tested by
-//! `tests/lambda.rs` with events of each kind.
+//! Build it for Lambda's target as any Rust function (for example with cargo-lambda), with the
+//! features `hyper` and `serde`. `tests/lambda.rs` checks the verdicts on events of each kind.
 
 use std::sync::Arc;
 

@@ -12,7 +12,8 @@
 //! neither type names land in `call.extra`.
 //!
 //! Voice webhooks may arrive as `POST` (a form body) or `GET` (the same parameters in the query
-//! string); `from_form` decodes either, as do axum's `Form<T>` and `Query<T>`.
+//! string); `from_form` decodes either, as do axum's `Form<T>` (which reads the query on
+//! `GET`) and actix-web's `web::Form<T>` (bodies) and `web::Query<T>`.
 
 mod call;
 mod call_status;
