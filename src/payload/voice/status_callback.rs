@@ -42,7 +42,7 @@ pub struct CallStatusCallback {
         skip_serializing_if = "Option::is_none"
     )]
     pub call_duration: Option<u32>,
-    /// `Duration`: the call's billed length in minutes, on the final callback.
+    /// `Duration`: the call's length in minutes, rounded up, on the final callback.
     #[serde(
         default,
         deserialize_with = "number::duration",
