@@ -6,7 +6,7 @@
 //! (413 as soon as it is exceeded, without buffering the rest), then the verdict.
 //! A rejected request gets [`Rejection`]'s response (403, 400, 413 or 500 with a fixed
 //! short text) and the handler is not called. A verified one reaches the handler with its
-//! body unchanged and a [`VerifiedRequest`].
+//! body unchanged and a [`VerifiedRequest`](crate::pipeline::VerifiedRequest).
 //!
 //! Which to use:
 //! - [`TwilioWebhook<T>`] on a handler argument. It reads its [`WebhookConfig`] from
