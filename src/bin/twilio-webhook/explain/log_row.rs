@@ -106,8 +106,8 @@ impl LogRow {
             (None, Some(sig)) => Some(Evidence::Signature(sig.clone())),
             (None, None) => {
                 lacks.push(
-                    "no X-Twilio-Signature fingerprint (an event row, or the request had none): \
-                     pass --signature"
+                    "the row has no X-Twilio-Signature fingerprint (an event row, or the request \
+                     had none): pass --signature"
                         .into(),
                 );
                 None
@@ -176,13 +176,13 @@ impl LogRow {
             return Some(payload);
         }
         let kept = format!(
-            "the row keeps {} of {} body bytes",
+            "the row keeps only {} of {} body bytes",
             payload.len(),
             self.payload_len.map_or("?".into(), |n| n.to_string())
         );
         if is_form {
             lacks.push(format!(
-                "{kept}: a form's signature covers every parameter: pass the full body with --form"
+                "{kept}, and a form's signature covers every parameter: pass the full body with --form"
             ));
             return None;
         }

@@ -65,7 +65,7 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<Outcome, CliError> {
         }
         _ => {
             for lack in &from.lacks {
-                println!("cannot decide: the row lacks {lack}");
+                println!("cannot decide: {lack}");
             }
             Ok(Outcome::Refused)
         }
