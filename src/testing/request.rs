@@ -35,8 +35,8 @@ pub(crate) enum HeaderEdit {
 /// Describe the request (URL, parameters, key), optionally change it after signing for a
 /// negative test ([`tamper_param`](Self::tamper_param), [`sent_to`](Self::sent_to),
 /// [`tamper_signature`](Self::tamper_signature), [`send_body`](Self::send_body)), then take
-/// it as [`parts`](Self::parts), an `http::Request` ([`http_request`](Self::http_request),
-/// feature `http`) or an actix-web `TestRequest` ([`actix_request`](Self::actix_request),
+/// it as [`parts`](Self::parts), an `http::Request` (`http_request`,
+/// feature `http`) or an actix-web `TestRequest` (`actix_request`,
 /// feature `actix`). The signature comes from [`crate::compute_signature_with`], so it is
 /// the one the crate's verifier (and Twilio's helper libraries) expect.
 ///
