@@ -261,6 +261,13 @@ fn http_request_carries_the_parts() {
         req.http_request::<bytes::Bytes>().unwrap_err(),
         BuildError::InvalidHeader { name: "bad".into() }
     );
+    let spaced = SignedRequest::post("https://h/a b").auth_token(TOKEN);
+    assert_eq!(
+        spaced.http_request::<bytes::Bytes>().unwrap_err(),
+        BuildError::InvalidTarget {
+            target: "/a b".into()
+        }
+    );
     let req = SignedRequest::post("https://h/x?y=1")
         .param("a", "1")
         .auth_token(TOKEN);
@@ -380,6 +387,11 @@ async fn actix_test_request_reaches_the_extractor() {
             .route("/twilio", web::post().to(handler)),
     )
     .await;
+    let spaced = SignedRequest::post("https://h/a b").auth_token(TOKEN);
+    assert!(matches!(
+        spaced.actix_request(),
+        Err(BuildError::InvalidTarget { .. })
+    ));
     let ok = SignedRequest::incoming_message().auth_token(TOKEN);
     for (req, status) in [(ok.clone(), 204), (ok.without_signature(), 403)] {
         let res = test::call_service(&app, req.actix_request().unwrap().to_request()).await;

@@ -26,6 +26,10 @@ impl SignedRequest {
             "GET" => actix_web::http::Method::GET,
             _ => actix_web::http::Method::POST,
         };
+        // TestRequest::uri panics on a URI it cannot parse: check it first.
+        if uri.parse::<actix_web::http::Uri>().is_err() {
+            return Err(BuildError::InvalidTarget { target: uri });
+        }
         let mut req = TestRequest::default().method(method).uri(&uri);
         for (name, value) in parts.headers {
             if actix_web::http::header::HeaderValue::from_str(&value).is_err()

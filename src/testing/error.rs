@@ -22,6 +22,13 @@ pub enum BuildError {
         /// What is wrong with it.
         source: crate::UrlError,
     },
+    /// The request target (path and query, or the full URL for HTTP/2) is not a URI the
+    /// HTTP types accept: a space or a control character in it, typically.
+    #[error("invalid request target {target:?}: percent-encode spaces and control characters")]
+    InvalidTarget {
+        /// The target as built.
+        target: String,
+    },
     /// A header name or value the HTTP types refuse (control characters, empty name).
     #[error("invalid header {name:?}")]
     InvalidHeader {

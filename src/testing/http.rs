@@ -37,12 +37,9 @@ impl SignedRequest {
                 .map_err(|_| BuildError::InvalidHeader { name: name.clone() })?;
             builder = builder.header(name, value);
         }
-        // Every part was checked above; what remains is the URI.
+        // Every header was checked above; what remains is the URI.
         builder
             .body(B::from(bytes::Bytes::from(body)))
-            .map_err(|_| BuildError::InvalidUrl {
-                url: uri,
-                source: crate::UrlError::InvalidPath,
-            })
+            .map_err(|_| BuildError::InvalidTarget { target: uri })
     }
 }
