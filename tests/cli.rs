@@ -301,6 +301,15 @@ fn explain_shows_the_signed_text_without_the_token() {
     let r = explain_form("https://h.example/sms", "https://h.example/sms", false);
     assert_eq!(r.code, 0);
     assert!(!r.stdout.contains("signed text"), "{}", r.stdout);
+    // A port the server sees and Twilio did not sign is accepted, and named.
+    let r = explain_form("https://h.example/sms", "https://h.example:8443/sms", false);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("note: [port] Twilio signed the URL without the port"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]

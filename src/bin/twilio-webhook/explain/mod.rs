@@ -4,13 +4,14 @@ mod diff;
 mod judge;
 mod log_row;
 mod mistakes;
+mod reencode;
 mod url_parts;
 
 use std::path::PathBuf;
 
 use clap::Args;
 use serde_json::Value;
-use twilio_webhook::{Error, Secret, SignatureSettings};
+use twilio_webhook::{Error, Secret, SignatureSettings, UrlVariant};
 
 use crate::error::CliError;
 use crate::input::{Received, RequestArgs};
@@ -141,7 +142,10 @@ fn first_verdict(
         let verdict = verify::verdict(received, sig, secret);
         println!("verdict: {}", verify::describe(&verdict));
         return match verdict {
-            Ok(_) => Some(Outcome::Match),
+            Ok(v) => {
+                note_port_variant(v.url_variant);
+                Some(Outcome::Match)
+            }
             Err(Error::SignatureMismatch { .. } | Error::MissingBodyHash) => None,
             Err(Error::BodyHashMismatch) => {
                 println!("the URL and signature match: the body changed after it was signed (its SHA-256 \
@@ -154,6 +158,7 @@ fn first_verdict(
     match judge.matching_variant(&received.url, reading) {
         Some(v) => {
             println!("verdict: match: URL variant {v}, {}", judge.algorithm);
+            note_port_variant(v);
             Some(Outcome::Match)
         }
         None => {
@@ -161,6 +166,18 @@ fn first_verdict(
             None
         }
     }
+}
+
+/// A match on a port variant is accepted, but worth knowing about.
+fn note_port_variant(variant: UrlVariant) {
+    let what = match variant {
+        UrlVariant::PortRemoved => "without the port the server sees",
+        UrlVariant::DefaultPortAdded => "with the scheme's default port added",
+        _ => return,
+    };
+    println!(
+        "note: [port] Twilio signed the URL {what}; accepted, as by every official helper library"
+    );
 }
 
 fn show_signed_texts(judge: &Judge<'_>, received: &Received, reading: &Reading) {
