@@ -5,7 +5,7 @@
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
-use twilio_webhook::testing::{RequestParts, SignedRequest};
+use twilio_webhook::testing::{SignedParts, SignedRequest};
 
 const TOKEN: &str = "test-token-do-not-print-7f3a";
 
@@ -62,11 +62,11 @@ fn form(url: &str) -> SignedRequest {
         .auth_token(TOKEN)
 }
 
-fn sig(p: &RequestParts) -> &str {
+fn sig(p: &SignedParts) -> &str {
     p.header("x-twilio-signature").unwrap()
 }
 
-fn body(p: &RequestParts) -> String {
+fn body(p: &SignedParts) -> String {
     String::from_utf8(p.body.clone()).unwrap()
 }
 
@@ -518,7 +518,7 @@ fn explain_says_when_a_json_body_changed() {
 }
 
 /// An attempt-log row as the `webhook_log` table stores it.
-fn row(p: &RequestParts, keep_signature: bool, payload: &[u8]) -> String {
+fn row(p: &SignedParts, keep_signature: bool, payload: &[u8]) -> String {
     let fp = |s: &str| {
         format!(
             "sha256:{}",

@@ -3,7 +3,7 @@
 //! each framework's adapter.
 
 use serde::Deserialize;
-use twilio_webhook::testing::{BuildError, RequestParts, SignedRequest};
+use twilio_webhook::testing::{BuildError, SignedParts, SignedRequest};
 use twilio_webhook::{Error, KeyUsed, Payload, UrlError, Verified, Verifier, WebhookRequest};
 
 const TOKEN: &str = "12345";
@@ -26,7 +26,7 @@ struct Vector {
 }
 
 /// The verdict the crate gives on the kit's request, as a server would see it.
-fn verify(verifier: &Verifier, p: &RequestParts) -> Result<Verified, Error> {
+fn verify(verifier: &Verifier, p: &SignedParts) -> Result<Verified, Error> {
     verifier.verify(&WebhookRequest {
         url: &p.url,
         signature: p.header("x-twilio-signature"),

@@ -1,6 +1,6 @@
 //! [`SignedRequest`] as an `http::Request`, for axum's `Router`, tower layers and hyper.
 
-use super::{BuildError, RequestParts, SignedRequest};
+use super::{BuildError, SignedParts, SignedRequest};
 
 impl SignedRequest {
     /// The request as an `http::Request<B>` for any body type built from [`bytes::Bytes`]
@@ -23,7 +23,7 @@ impl SignedRequest {
         } else {
             parts.target()
         };
-        let RequestParts {
+        let SignedParts {
             method,
             headers,
             body,

@@ -3,7 +3,7 @@
 //! Not for production code: it holds your test token and signs anything you ask.
 //! [`SignedRequest`] describes one request (a form POST, a GET, a JSON POST; Auth Token or
 //! SharedKey; extra headers), signs it with the crate's public [`crate::compute_signature_with`],
-//! and can be changed after signing for negative tests. Take it as [`RequestParts`] for any
+//! and can be changed after signing for negative tests. Take it as [`SignedParts`] for any
 //! client, as an `http::Request` (feature `http`: axum, hyper, tower) or as an actix-web
 //! `TestRequest` (feature `actix`).
 //!
@@ -33,6 +33,6 @@ mod actix;
 mod http;
 
 pub use error::BuildError;
-pub use parts::RequestParts;
+pub use parts::SignedParts;
 pub use request::SignedRequest;
 pub use samples::SAMPLE_URL;

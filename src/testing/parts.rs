@@ -1,4 +1,4 @@
-//! Signing a [`SignedRequest`] and laying it out as [`RequestParts`].
+//! Signing a [`SignedRequest`] and laying it out as [`SignedParts`].
 
 use core::fmt;
 
@@ -28,7 +28,7 @@ const TWILIO_USER_AGENT: &str = "TwilioProxy/1.1";
 /// # Ok::<(), twilio_webhook::testing::BuildError>(())
 /// ```
 #[derive(Clone, PartialEq, Eq)]
-pub struct RequestParts {
+pub struct SignedParts {
     /// `POST` or `GET`.
     pub method: &'static str,
     /// The absolute URL the request is sent to (the signed one unless changed after signing).
@@ -39,7 +39,7 @@ pub struct RequestParts {
     pub body: Vec<u8>,
 }
 
-impl RequestParts {
+impl SignedParts {
     /// The first value of header `name` (case-insensitive).
     ///
     /// ```
@@ -85,7 +85,7 @@ impl RequestParts {
     }
 }
 
-impl fmt::Debug for RequestParts {
+impl fmt::Debug for SignedParts {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let headers: Vec<(&str, &str)> = self
             .headers
@@ -95,7 +95,7 @@ impl fmt::Debug for RequestParts {
                 (n.as_str(), v)
             })
             .collect();
-        f.debug_struct("RequestParts")
+        f.debug_struct("SignedParts")
             .field("method", &self.method)
             .field("url", &self.url)
             .field("headers", &headers)
@@ -156,7 +156,7 @@ impl SignedRequest {
     /// assert_eq!(p.method, "POST");
     /// # Ok::<(), twilio_webhook::testing::BuildError>(())
     /// ```
-    pub fn parts(&self) -> Result<RequestParts, BuildError> {
+    pub fn parts(&self) -> Result<SignedParts, BuildError> {
         let signature = self.signature()?;
         let mut sent = self.params.clone();
         for (name, value) in &self.tampered_params {
@@ -198,7 +198,7 @@ impl SignedRequest {
         for edit in &self.header_edits {
             apply(&mut headers, edit);
         }
-        Ok(RequestParts {
+        Ok(SignedParts {
             method,
             url,
             headers,

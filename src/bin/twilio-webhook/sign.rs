@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use twilio_webhook::testing::{RequestParts, SignedRequest};
+use twilio_webhook::testing::{SignedParts, SignedRequest};
 
 use crate::error::CliError;
 use crate::{input, secret};
@@ -54,7 +54,7 @@ pub(crate) fn run(args: &SignArgs) -> Result<(), CliError> {
 }
 
 /// A curl command sending exactly these parts.
-fn curl(parts: &RequestParts) -> String {
+fn curl(parts: &SignedParts) -> String {
     let mut cmd = format!("curl -i -X {} {}", parts.method, sh_quote(&parts.url));
     for (name, value) in &parts.headers {
         // curl writes Host from the URL and computes Content-Length itself.
