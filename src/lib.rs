@@ -43,6 +43,12 @@ mod redact;
 #[cfg(feature = "pipeline")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pipeline")))]
 pub mod report;
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "redis"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "postgres", feature = "sqlite", feature = "redis")))
+)]
+pub mod stores;
 
 #[cfg(any(feature = "axum", feature = "actix", feature = "hyper"))]
 pub mod adapters;
