@@ -103,7 +103,7 @@ impl ClaimHandle {
         };
         let result = match self
             .store
-            .complete(&self.key, &self.token, &response, self.window)
+            .complete(&self.key, &self.token, response, self.window)
             .await
         {
             Ok(true) => Ok(()),

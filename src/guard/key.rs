@@ -1,5 +1,8 @@
 //! The guard's key (a digest of tenant and verified MAC) and a claim's token.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+
 use sha2::{Digest, Sha256};
 
 /// Identifies one delivery: SHA-256 over the tenant id and the MAC that verified.
@@ -60,8 +63,9 @@ impl core::fmt::Debug for GuardKey {
     }
 }
 
-/// A claim's random identity, so that only the replica holding a claim completes or
-/// releases it (compare-and-set in the store). Not a secret.
+/// A claim's identity, so that only the replica holding a claim completes or releases it
+/// (compare-and-set in the store). Unique, not secret: a random per-process prefix, drawn
+/// once from the operating system, and a counter.
 ///
 /// ```
 /// use twilio_webhook::guard::ClaimToken;
@@ -71,14 +75,25 @@ impl core::fmt::Debug for GuardKey {
 pub struct ClaimToken([u8; 16]);
 
 impl ClaimToken {
-    /// A fresh token from the operating system's random source.
+    /// A token no other claim, in this process or another, has.
     ///
     /// # Panics
-    /// Only if the operating system has no random source at all (`getrandom` fails),
-    /// which no supported platform does.
+    /// Only if the operating system has no random source at all (`getrandom` fails on
+    /// the first call), which no supported platform does.
     pub fn random() -> Self {
+        static PREFIX: OnceLock<[u8; 16]> = OnceLock::new();
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let prefix = PREFIX.get_or_init(|| {
+            let mut b = [0u8; 16];
+            getrandom::fill(&mut b).expect("the OS random source is available");
+            b
+        });
+        let (high, low) = prefix.split_at(8);
+        let low = u64::from_le_bytes(low.try_into().expect("8 bytes"))
+            .wrapping_add(COUNTER.fetch_add(1, Ordering::Relaxed));
         let mut b = [0u8; 16];
-        getrandom::fill(&mut b).expect("the OS random source is available");
+        b[..8].copy_from_slice(high);
+        b[8..].copy_from_slice(&low.to_le_bytes());
         ClaimToken(b)
     }
 

@@ -1,6 +1,7 @@
 //! The in-memory store: one process, bounded, sharded.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
@@ -30,7 +31,7 @@ use crate::pipeline::BoxFuture;
 /// # let _ = guard;
 /// ```
 pub struct MemoryStore {
-    shards: Box<[Mutex<HashMap<GuardKey, Entry>>]>,
+    shards: Box<[Mutex<Map>]>,
     shard_capacity: usize,
     capacity: usize,
 }
@@ -41,6 +42,25 @@ impl core::fmt::Debug for MemoryStore {
             .field("capacity", &self.capacity)
             .field("shards", &self.shards.len())
             .finish_non_exhaustive()
+    }
+}
+
+/// Keys are SHA-256 digests, already uniform: hashing them again (SipHash) is waste, and
+/// they cannot be chosen to collide by whoever sends requests.
+type Map = HashMap<GuardKey, Entry, BuildHasherDefault<DigestHasher>>;
+
+/// Takes the first 8 bytes written ([`GuardKey`] hashes as its 32 digest bytes).
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        if let Some(b) = bytes.get(..8) {
+            self.0 = u64::from_le_bytes(b.try_into().expect("8 bytes"));
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
@@ -62,7 +82,7 @@ impl MemoryStore {
         let capacity = capacity.max(1);
         let shards = (capacity / ENTRIES_PER_SHARD).clamp(1, MAX_SHARDS);
         MemoryStore {
-            shards: (0..shards).map(|_| Mutex::new(HashMap::new())).collect(),
+            shards: (0..shards).map(|_| Mutex::new(Map::default())).collect(),
             shard_capacity: capacity.div_ceil(shards),
             capacity,
         }
@@ -82,10 +102,11 @@ impl MemoryStore {
         self.len() == 0
     }
 
-    fn shard(&self, key: &GuardKey) -> MutexGuard<'_, HashMap<GuardKey, Entry>> {
-        // The key is a SHA-256 digest: any 8 of its bytes are uniform.
+    fn shard(&self, key: &GuardKey) -> MutexGuard<'_, Map> {
+        // The key is a SHA-256 digest: any 8 of its bytes are uniform. The map's hash takes
+        // bytes 0..8, so the shard takes 8..16.
         let b = key.as_bytes();
-        let n = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+        let n = u64::from_le_bytes([b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]]);
         lock(&self.shards[(n % self.shards.len() as u64) as usize])
     }
 
@@ -140,7 +161,7 @@ impl MemoryStore {
         &self,
         key: &GuardKey,
         token: &ClaimToken,
-        response: &StoredResponse,
+        response: StoredResponse,
         window: Duration,
     ) -> bool {
         let now = Instant::now();
@@ -149,7 +170,7 @@ impl MemoryStore {
             Some(e) if e.token.as_ref() == Some(token) && e.expires > now => {
                 e.token = None;
                 e.expires = now + window;
-                e.response = Some(response.clone());
+                e.response = Some(response);
                 true
             }
             _ => false,
@@ -189,7 +210,7 @@ impl GuardStore for MemoryStore {
         &'a self,
         key: &'a GuardKey,
         token: &'a ClaimToken,
-        response: &'a StoredResponse,
+        response: StoredResponse,
         window: Duration,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
         let r = self.complete_now(key, token, response, window);

@@ -68,6 +68,10 @@ pub enum StoreError {
     /// The database or Redis failed (connection, query, timeout).
     #[error("replay guard store failed: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A claim lost every one of its few attempts to a row that vanished (released or
+    /// expired) before it could be read: heavy churn on one key.
+    #[error("replay guard claim kept racing with releases of the same delivery")]
+    Contended,
     /// The store returned a record this crate did not write (another application's key,
     /// a schema from an incompatible version).
     #[error("replay guard store returned a malformed record: {0}")]
@@ -130,7 +134,7 @@ pub trait GuardStore: Send + Sync + 'static {
         &'a self,
         key: &'a GuardKey,
         token: &'a ClaimToken,
-        response: &'a StoredResponse,
+        response: StoredResponse,
         window: Duration,
     ) -> BoxFuture<'a, Result<bool, StoreError>>;
 

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use redis::aio::MultiplexedConnection;
+use redis::aio::ConnectionManager;
 use redis::Script;
 
 use crate::guard::{ClaimState, ClaimToken, GuardKey, GuardStore, StoreError, StoredResponse};
@@ -38,7 +38,7 @@ use crate::pipeline::BoxFuture;
 /// ```
 #[derive(Clone)]
 pub struct RedisGuardStore {
-    conn: MultiplexedConnection,
+    conn: ConnectionManager,
     prefix: String,
     claim: Script,
     complete: Script,
@@ -86,8 +86,9 @@ return 1
 ";
 
 impl RedisGuardStore {
-    /// A store on an open connection.
-    pub fn new(conn: MultiplexedConnection) -> Self {
+    /// A store on a connection manager (it reconnects after Redis restarts or the
+    /// connection drops; meanwhile claims fail and the store-error policy applies).
+    pub fn new(conn: ConnectionManager) -> Self {
         RedisGuardStore {
             conn,
             prefix: DEFAULT_PREFIX.to_owned(),
@@ -101,7 +102,7 @@ impl RedisGuardStore {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let client = redis::Client::open(url).map_err(StoreError::backend)?;
         let conn = client
-            .get_multiplexed_async_connection()
+            .get_connection_manager()
             .await
             .map_err(StoreError::backend)?;
         Ok(Self::new(conn))
@@ -254,10 +255,10 @@ impl GuardStore for RedisGuardStore {
         &'a self,
         key: &'a GuardKey,
         token: &'a ClaimToken,
-        response: &'a StoredResponse,
+        response: StoredResponse,
         window: Duration,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(self.complete_key(key, token, response, window))
+        Box::pin(async move { self.complete_key(key, token, &response, window).await })
     }
 
     fn release<'a>(

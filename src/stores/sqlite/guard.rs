@@ -180,9 +180,7 @@ impl SqliteGuardStore {
                 return current_state(&row);
             }
         }
-        Err(StoreError::Malformed(
-            "claim kept racing with releases or expiry",
-        ))
+        Err(StoreError::Contended)
     }
 
     async fn complete_row(
@@ -265,10 +263,10 @@ impl GuardStore for SqliteGuardStore {
         &'a self,
         key: &'a GuardKey,
         token: &'a ClaimToken,
-        response: &'a StoredResponse,
+        response: StoredResponse,
         window: Duration,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(self.complete_row(key, token, response, window))
+        Box::pin(async move { self.complete_row(key, token, &response, window).await })
     }
 
     fn release<'a>(
