@@ -1,7 +1,6 @@
 //! The guard's security events: names, levels, the crate's field schema, and no response
 //! body or MAC in any field.
 
-#[allow(dead_code)]
 mod report_support;
 
 use std::time::Duration;
