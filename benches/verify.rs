@@ -14,6 +14,11 @@
 //! - `json/<size>`: `verify_body` with `bodySHA256` (the 1 KiB workload case and 64 KiB).
 //! - `compare`: a rejected signature differing in its first vs its last byte; the two
 //!   must take the same time (constant-time comparison).
+//! - `guard/whatsapp_inbound` (feature `guard`): `verify_form` beside the in-memory replay
+//!   guard's `claim` + `complete` of a first delivery (a fresh MAC each time, the store in
+//!   its bounded steady state) and `claim` of a repeat; the README reports the ratio:
+//!
+//!       cargo bench --features guard --bench verify -- guard/ --warm-up-time 1 --measurement-time 3
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -183,6 +188,84 @@ fn compare(c: &mut Criterion) {
     g.finish();
 }
 
+#[cfg(feature = "guard")]
+fn guard(c: &mut Criterion) {
+    use twilio_webhook::guard::{Claim, Guard, GuardConfig, MemoryStore};
+
+    let cases = cases();
+    let case = cases.iter().find(|c| c.name == "whatsapp_inbound").unwrap();
+    let v = Verifier::new(case.auth_token.as_str());
+    let mac = STANDARD.decode(&case.signature).expect("base64");
+    // A short window, so that completed entries expire and full shards purge them: the
+    // bounded steady state of a long-running store, not an ever-growing map. (With so
+    // short a lease a preempted iteration may lose its lease: the same work, so its
+    // completion's result is not checked.)
+    let short = Duration::from_millis(50);
+    let guard = Guard::new(
+        MemoryStore::new(200_000),
+        GuardConfig::default().with_lease(short).with_window(short),
+    )
+    .unwrap();
+    let repeats = Guard::new(MemoryStore::new(16), GuardConfig::default()).unwrap();
+    // On the memory store the guard's futures are ready at their first poll (a first
+    // delivery and a completed repeat never wait): polled once, without a runtime's
+    // overhead, which the handler's runtime pays anyway.
+    fn ready<T>(f: impl std::future::Future<Output = T>) -> T {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match std::pin::pin!(f).poll(&mut cx) {
+            std::task::Poll::Ready(v) => v,
+            std::task::Poll::Pending => panic!("the memory store never waits here"),
+        }
+    }
+    let twiml = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>";
+    ready(async {
+        let Claim::First(h) = repeats.claim(Some("acme"), &mac).await else {
+            panic!("first")
+        };
+        h.complete(200, Some("text/xml"), twiml).await.unwrap();
+    });
+
+    let mut g = c.benchmark_group("guard/whatsapp_inbound");
+    g.bench_function("verify_form", |b| {
+        b.iter(|| {
+            black_box(v.verify_form(
+                black_box(&case.url),
+                black_box(case.body.as_bytes()),
+                black_box(&case.signature),
+            ))
+            .is_ok()
+        })
+    });
+    let mut n: u64 = 0;
+    g.bench_function("memory_claim_complete", |b| {
+        b.iter(|| {
+            n += 1;
+            let mut fresh = [0u8; 20];
+            fresh[..8].copy_from_slice(&n.to_le_bytes());
+            ready(async {
+                let Claim::First(h) = guard.claim(Some("acme"), black_box(&fresh)).await else {
+                    panic!("a fresh MAC is a first delivery")
+                };
+                black_box(h.complete(200, Some("text/xml"), twiml).await.is_ok())
+            })
+        })
+    });
+    g.bench_function("memory_claim_repeat", |b| {
+        b.iter(|| {
+            ready(async {
+                let Claim::Duplicate(d) = repeats.claim(Some("acme"), black_box(&mac)).await else {
+                    panic!("a repeat")
+                };
+                black_box(d.response.body.len())
+            })
+        })
+    });
+    g.finish();
+}
+
+#[cfg(not(feature = "guard"))]
+fn guard(_: &mut Criterion) {}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_secs(1))
@@ -193,6 +276,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = form, reject, canonical, json, compare
+    targets = form, reject, canonical, json, compare, guard
 }
 criterion_main!(benches);

@@ -32,11 +32,14 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The pipeline, in order: URL variants → payload → canonical stream → MAC per key and
-// variant → constant-time verdict. `lib.rs` only names the steps.
+// variant → constant-time verdict → (replay guard) → report. `lib.rs` only names the steps.
 
 pub mod canonical;
 pub mod url;
 
+#[cfg(feature = "guard")]
+#[cfg_attr(docsrs, doc(cfg(feature = "guard")))]
+pub mod guard;
 #[cfg(feature = "pipeline")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pipeline")))]
 pub mod headers;
@@ -48,6 +51,12 @@ mod redact;
 #[cfg(feature = "pipeline")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pipeline")))]
 pub mod report;
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "redis"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "postgres", feature = "sqlite", feature = "redis")))
+)]
+pub mod stores;
 
 #[cfg(any(feature = "axum", feature = "actix", feature = "hyper"))]
 pub mod adapters;

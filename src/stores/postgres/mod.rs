@@ -1,0 +1,5 @@
+//! PostgreSQL (feature `postgres`, on sqlx).
+
+mod guard;
+
+pub use guard::PostgresGuardStore;

@@ -1,0 +1,5 @@
+//! SQLite (feature `sqlite`, on sqlx).
+
+mod guard;
+
+pub use guard::SqliteGuardStore;

@@ -1,0 +1,99 @@
+//! The guard's security events: names, levels, the crate's field schema, and no response
+//! body or MAC in any field.
+
+mod report_support;
+
+use std::time::Duration;
+
+use report_support::{capture, scoped_subscriber, security};
+use tracing::Level;
+use twilio_webhook::guard::{Claim, Guard, GuardConfig, MemoryStore, StoreErrorPolicy};
+
+const BODY: &[u8] = b"<Response><Message>your code is 4921</Message></Response>";
+
+#[tokio::test]
+async fn repeats_are_info_events_and_store_failures_are_alerts() {
+    let (subscriber, events) = capture();
+    let _guard = scoped_subscriber(subscriber);
+
+    let g = Guard::new(
+        MemoryStore::new(1),
+        GuardConfig::default()
+            .with_wait(Duration::ZERO)
+            .with_store_errors(StoreErrorPolicy::Refuse),
+    )
+    .unwrap();
+    let mac = b"mac-bytes-not-for-logs";
+    let Claim::First(h) = g.claim(Some("acme"), mac).await else {
+        panic!("first")
+    };
+    assert!(matches!(
+        g.claim(Some("acme"), mac).await,
+        Claim::InProgress(_)
+    ));
+    h.complete(200, Some("text/xml"), BODY).await.unwrap();
+    assert!(matches!(
+        g.claim(Some("acme"), mac).await,
+        Claim::Duplicate(_)
+    ));
+    // Capacity 1: a second delivery fails the store, and the policy refuses it.
+    assert!(matches!(
+        g.claim(Some("acme"), b"other").await,
+        Claim::Refused(_)
+    ));
+
+    let seen = security(&events);
+    let names: Vec<_> = seen.iter().map(|e| (e.name.as_str(), e.level)).collect();
+    assert_eq!(
+        names,
+        [
+            ("duplicate_webhook_in_progress", Level::INFO),
+            ("duplicate_webhook", Level::INFO),
+            ("webhook_guard_error", Level::ERROR),
+        ]
+    );
+    let dup = &seen[1];
+    assert_eq!(dup.field("event_type"), Some("duplicate_webhook"));
+    assert_eq!(dup.field("provider"), Some("twilio"));
+    assert_eq!(dup.field("tenant_id"), Some("acme"));
+    assert_eq!(dup.field("status"), Some("success"));
+    assert_eq!(dup.field("response_status"), Some("200"));
+    assert!(dup
+        .field("first_seen")
+        .is_some_and(|t| t.parse::<u64>().is_ok()));
+    assert_eq!(seen[0].field("response_status"), Some("503"));
+
+    let err = &seen[2];
+    assert_eq!(err.field("operation"), Some("claim"));
+    assert_eq!(err.field("policy"), Some("refuse"));
+    assert_eq!(err.field("status"), Some("error"));
+    assert!(err.field("reason").is_some_and(|r| r.contains("full")));
+
+    for e in &seen {
+        for v in e.fields.values() {
+            assert!(!v.contains("4921") && !v.contains("mac-bytes"), "{e:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_let_through_store_failure_is_reported_with_its_policy() {
+    let (subscriber, events) = capture();
+    let _guard = scoped_subscriber(subscriber);
+    let g = Guard::new(MemoryStore::new(1), GuardConfig::default()).unwrap();
+    let Claim::First(h) = g.claim(None, b"a").await else {
+        panic!("first")
+    };
+    h.complete(204, None, b"").await.unwrap();
+    assert!(matches!(g.claim(None, b"a").await, Claim::Duplicate(_)));
+    assert!(matches!(g.claim(None, b"b").await, Claim::Unguarded(_)));
+    let seen = security(&events);
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].name, "duplicate_webhook");
+    // `error` level on the security target: `report::is_alert` makes it a Sentry event.
+    assert_eq!(
+        (seen[1].name.as_str(), seen[1].level),
+        ("webhook_guard_error", Level::ERROR)
+    );
+    assert_eq!(seen[1].field("policy"), Some("let_through"));
+}
