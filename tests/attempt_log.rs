@@ -69,7 +69,7 @@ async fn one_record_per_attempt_with_its_status() {
     assert_eq!(ok.ip_address.as_deref(), Some(PEER));
     assert_eq!(ok.user_agent.as_deref(), Some(USER_AGENT));
 
-    // The log is the audit trail: it keeps the full payload and the reason.
+    // The log is the audit trail: the reason, and the payload (a refused one up to 2 KiB).
     let refused = &records[1];
     assert_eq!(refused.payload.as_bytes(), encode(&forged));
     assert!(refused

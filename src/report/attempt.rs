@@ -5,8 +5,8 @@ use std::net::IpAddr;
 use std::time::SystemTime;
 
 use crate::error::{Error, ErrorClass};
-use crate::headers::{names, HeaderSource};
-use crate::redact::{fingerprint, mask_password, CREDENTIAL_HEADERS};
+use crate::headers::HeaderSource;
+use crate::redact::{mask_userinfo, Redaction};
 use crate::url::VariantSet;
 use crate::verifier::Verified;
 
@@ -78,35 +78,6 @@ impl fmt::Display for ClientAddr<'_> {
     }
 }
 
-/// A URL whose query values and userinfo password print as `***` (names kept), for events.
-///
-/// ```
-/// use twilio_webhook::report::RedactedUrl;
-/// assert_eq!(RedactedUrl("https://h/x?a=1&bodySHA256=ab#f").to_string(), "https://h/x?a=***&bodySHA256=***");
-/// assert_eq!(RedactedUrl("https://user:pw@h/x").to_string(), "https://user:***@h/x");
-/// ```
-#[derive(Debug, Clone, Copy)]
-pub struct RedactedUrl<'a>(pub &'a str);
-
-impl fmt::Display for RedactedUrl<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let url = self.0.split('#').next().unwrap_or("");
-        let url = mask_password(url);
-        let Some((base, query)) = url.split_once('?') else {
-            return f.write_str(&url);
-        };
-        f.write_str(base)?;
-        for (i, pair) in query.split('&').enumerate() {
-            f.write_str(if i == 0 { "?" } else { "&" })?;
-            match pair.split_once('=') {
-                Some((name, _)) => write!(f, "{name}=***")?,
-                None => f.write_str(pair)?,
-            }
-        }
-        Ok(())
-    }
-}
-
 /// One webhook attempt, borrowed from the request; what events and [`AttemptLog`]s see.
 #[derive(Clone, Copy)]
 pub struct Attempt<'a> {
@@ -120,9 +91,8 @@ pub struct Attempt<'a> {
     pub method: &'a str,
     /// The request path, without query (the endpoint).
     pub endpoint: &'a str,
-    /// The public URL checked, when it could be built (query values may be personal data:
-    /// events print it through [`RedactedUrl`]).
-    pub url: Option<&'a str>,
+    /// The public URL checked, as received (userinfo included): read it with [`url`](Self::url).
+    pub(crate) url: Option<&'a str>,
     /// `success`, `unauthorized` or `error`.
     pub status: AttemptStatus,
     /// Why it was refused.
@@ -137,8 +107,11 @@ pub struct Attempt<'a> {
     pub user_agent: Option<&'a str>,
     /// `I-Twilio-Idempotency-Token`: equal on Twilio's retries of one delivery.
     pub idempotency_token: Option<&'a str>,
-    /// The body as received (empty when refused before it was read).
-    pub payload: &'a [u8],
+    /// The body as received (empty when refused before it was read): read it through
+    /// [`payload`](Self::payload), which applies the payload policy.
+    pub(crate) body: &'a [u8],
+    /// What may be kept of headers and body.
+    pub(crate) redaction: &'a Redaction,
     pub(crate) headers: &'a dyn HeaderSource,
 }
 
@@ -148,27 +121,46 @@ impl<'a> Attempt<'a> {
         super::event_type(self.error)
     }
 
-    /// The headers (names lowercased), with `X-Twilio-Signature` replaced by a fingerprint
-    /// (`sha256:` + the first 12 hex digits of the SHA-256 of its value): enough to spot
-    /// a replayed signature, useless for forging one. Credentials (`Authorization`, which
-    /// Twilio sends when the webhook URL holds `user:password@`, `Proxy-Authorization`,
-    /// `Cookie`) are replaced by `[redacted]`.
+    /// The public URL checked, when it could be built, with its userinfo (`user:password@`
+    /// or an API key as `key@`) masked as `***@`. Query values may be personal data:
+    /// events print it through [`RedactedUrl`](crate::redact::RedactedUrl).
+    pub fn url(&self) -> Option<std::borrow::Cow<'a, str>> {
+        self.url.map(mask_userinfo)
+    }
+
+    /// The headers in order (names lowercased), redacted by the rule in
+    /// [`redact`](crate::redact): `X-Twilio-Signature` as a fingerprint (`sha256:` + 12 hex
+    /// digits), credential-like headers (`Authorization`, `Cookie`, `X-Api-Key`,
+    /// `X-Session-Id`, …, and the configured extra names) as `[redacted]`,
+    /// `I-Twilio-Idempotency-Token` and the rest verbatim.
     pub fn headers(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         self.headers.for_each(&mut |name, value| {
-            let value = if name.eq_ignore_ascii_case(names::SIGNATURE) {
-                fingerprint(value)
-            } else if CREDENTIAL_HEADERS
-                .iter()
-                .any(|c| name.eq_ignore_ascii_case(c))
-            {
-                "[redacted]".to_owned()
-            } else {
-                String::from_utf8_lossy(value).into_owned()
-            };
-            out.push((name.to_ascii_lowercase(), value));
+            out.push((
+                name.to_ascii_lowercase(),
+                self.redaction.header_value(name, value),
+            ));
         });
         out
+    }
+
+    /// The body as the payload policy keeps it: whole when verified (by default), at most
+    /// a prefix (2 KiB by default) when refused. Empty when refused before it was read.
+    pub fn payload(&self) -> &'a [u8] {
+        self.redaction
+            .payload
+            .for_verdict(self.verified.is_some())
+            .apply(self.body)
+    }
+
+    /// The length in bytes of the whole body as received.
+    pub fn payload_len(&self) -> usize {
+        self.body.len()
+    }
+
+    /// The SHA-256 of the whole body as received, in lowercase hex (computed on call).
+    pub fn payload_sha256(&self) -> String {
+        crate::body_sha256_hex(self.body)
     }
 
     /// An owned copy, for logs that keep records.
@@ -179,7 +171,7 @@ impl<'a> Attempt<'a> {
             tenant_id: self.tenant_id.map(str::to_owned),
             method: self.method.to_owned(),
             endpoint: self.endpoint.to_owned(),
-            url: self.url.map(|u| mask_password(u).into_owned()),
+            url: self.url().map(std::borrow::Cow::into_owned),
             status: self.status,
             event_type: self.event_type(),
             reason: self.error.map(ToString::to_string),
@@ -189,7 +181,9 @@ impl<'a> Attempt<'a> {
             user_agent: self.user_agent.map(str::to_owned),
             idempotency_token: self.idempotency_token.map(str::to_owned),
             headers: self.headers(),
-            payload: String::from_utf8_lossy(self.payload).into_owned(),
+            payload: String::from_utf8_lossy(self.payload()).into_owned(),
+            payload_len: self.payload_len() as u64,
+            payload_sha256: self.payload_sha256(),
         }
     }
 }
@@ -201,7 +195,7 @@ impl fmt::Debug for Attempt<'_> {
             .field("endpoint", &self.endpoint)
             .field("status", &self.status)
             .field("error", &self.error)
-            .field("payload_len", &self.payload.len())
+            .field("payload_len", &self.body.len())
             .finish_non_exhaustive()
     }
 }
@@ -220,7 +214,7 @@ pub struct AttemptRecord {
     pub method: String,
     /// Path without query.
     pub endpoint: String,
-    /// Public URL checked (a userinfo password masked as `***`).
+    /// Public URL checked (userinfo masked as `***@`).
     pub url: Option<String>,
     /// Outcome.
     pub status: AttemptStatus,
@@ -238,10 +232,14 @@ pub struct AttemptRecord {
     pub user_agent: Option<String>,
     /// `I-Twilio-Idempotency-Token`.
     pub idempotency_token: Option<String>,
-    /// Headers, signature fingerprinted.
+    /// Headers in order, redacted as [`Attempt::headers`] says.
     pub headers: Vec<(String, String)>,
-    /// The body (lossy UTF-8).
+    /// The body as the payload policy keeps it (lossy UTF-8): see [`Attempt::payload`].
     pub payload: String,
+    /// Length in bytes of the whole body as received.
+    pub payload_len: u64,
+    /// SHA-256 of the whole body as received, lowercase hex.
+    pub payload_sha256: String,
 }
 
 /// Receives one record per webhook attempt, after the verdict.

@@ -10,8 +10,9 @@
 use tracing::field::{display, DisplayValue};
 use tracing::{Level, Metadata};
 
-use super::{Attempt, ClientAddr, RedactedUrl, SECURITY_TARGET};
+use super::{Attempt, ClientAddr, SECURITY_TARGET};
 use crate::error::{Error, ErrorClass};
+use crate::redact::RedactedUrl;
 use crate::url::VariantSet;
 
 /// One security event with the full field set. `$name` must be the attempt's event type,

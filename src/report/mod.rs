@@ -53,8 +53,9 @@
 //!
 //! # Attempt log
 //!
-//! [`AttemptLog::record`] receives every attempt after the verdict; [`MemoryLog`] keeps
-//! them for tests. A failing write is reported as a `webhook_log_write_failed` event and
+//! [`AttemptLog::record`] receives every attempt after the verdict, already redacted by
+//! the configured [`Redaction`](crate::redact::Redaction) (credential headers, URL
+//! userinfo, the payload policy); [`MemoryLog`] keeps them for tests. A failing write is reported as a `webhook_log_write_failed` event and
 //! otherwise ignored.
 
 mod attempt;
@@ -62,7 +63,8 @@ mod attempt;
 mod events;
 mod memory;
 
-pub use attempt::{Attempt, AttemptLog, AttemptRecord, AttemptStatus, ClientAddr, RedactedUrl};
+pub use crate::redact::RedactedUrl;
+pub use attempt::{Attempt, AttemptLog, AttemptRecord, AttemptStatus, ClientAddr};
 pub use memory::MemoryLog;
 
 #[cfg(feature = "tracing")]
