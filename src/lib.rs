@@ -42,6 +42,10 @@ pub mod redact;
 #[cfg_attr(docsrs, doc(cfg(feature = "pipeline")))]
 pub mod report;
 
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "postgres", feature = "sqlite"))))]
+pub mod stores;
+
 #[cfg(any(feature = "axum", feature = "actix", feature = "hyper"))]
 pub mod adapters;
 #[cfg(feature = "serde")]

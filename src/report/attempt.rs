@@ -12,6 +12,8 @@ use crate::verifier::Verified;
 
 /// The outcome as the original system's webhook log named it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum AttemptStatus {
     /// Verified and passed to the handler.
     Success,
@@ -201,10 +203,16 @@ impl fmt::Debug for Attempt<'_> {
 }
 
 /// An owned [`Attempt`]: what an audit log stores.
+///
+/// With feature `serde` it serialises with the field names below, `time` as RFC 3339 in
+/// UTC with microseconds (`2026-12-01T07:57:39.123456Z`), `status` as `success`,
+/// `unauthorized` or `error`, and `headers` as `[[name, value], …]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct AttemptRecord {
     /// When.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "serialize_rfc3339"))]
     pub time: SystemTime,
     /// `twilio`.
     pub provider: &'static str,
@@ -262,4 +270,38 @@ pub trait AttemptLog: Send + Sync + 'static {
     /// Stores one attempt.
     fn record(&self, attempt: &Attempt<'_>)
         -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
+}
+
+/// `t` as RFC 3339 in UTC with six fractional digits (`2026-12-01T07:57:39.123456Z`): a
+/// fixed width, so that text comparison orders times (SQLite compares them as text).
+#[cfg(any(feature = "serde", feature = "postgres", feature = "sqlite"))]
+pub(crate) fn rfc3339(t: SystemTime) -> String {
+    let t = time::OffsetDateTime::from(t);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
+    )
+}
+
+#[cfg(feature = "serde")]
+fn serialize_rfc3339<S: serde::Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&rfc3339(*t))
+}
+
+#[cfg(all(test, any(feature = "serde", feature = "postgres", feature = "sqlite")))]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn rfc3339_is_utc_with_fixed_microseconds() {
+        let t = UNIX_EPOCH + Duration::from_micros(1_764_575_859_000_042);
+        assert_eq!(super::rfc3339(t), "2025-12-01T07:57:39.000042Z");
+        assert_eq!(super::rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000000Z");
+    }
 }
