@@ -6,6 +6,8 @@
 //! `TWILIO_WEBHOOK_TEST_PG_URL` (a superuser URL; each test creates its own database).
 #![cfg(all(feature = "tracing", feature = "http", feature = "sink"))]
 
+#[cfg(feature = "postgres")]
+mod db_support;
 #[path = "report_support/mod.rs"]
 mod report_support;
 
@@ -120,32 +122,11 @@ mod sqlite {
 }
 
 #[cfg(feature = "postgres")]
-pub mod postgres {
+mod postgres {
     use super::*;
-    use sqlx::{Connection, Row};
+    use db_support::fresh_database;
+    use sqlx::Row;
     use twilio_webhook::stores::postgres::PostgresLog;
-
-    /// A new, empty database on the test server; its URL.
-    pub async fn fresh_database() -> String {
-        let admin = std::env::var("TWILIO_WEBHOOK_TEST_PG_URL").expect(
-            "TWILIO_WEBHOOK_TEST_PG_URL must name a PostgreSQL superuser URL (.ci/run sets it)",
-        );
-        let name = format!(
-            "twh_{}_{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
-        );
-        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        let (base, _) = admin.rsplit_once('/').unwrap();
-        format!("{base}/{name}")
-    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     #[ignore = "needs PostgreSQL: .ci/run starts one (TWILIO_WEBHOOK_TEST_PG_URL)"]

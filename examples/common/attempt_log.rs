@@ -50,13 +50,14 @@ pub async fn attempt_log() -> Result<DemoLog, Box<dyn std::error::Error>> {
 }
 
 impl DemoLog {
-    /// Writes what is queued (10 s at most) and prints the sink's counters.
+    /// Writes what is queued (30 s at most: a database that just came back may take a
+    /// retry delay and a reconnection) and prints the sink's counters.
     pub async fn shutdown(self) -> Option<SinkStats> {
-        match self.writer.shutdown(Duration::from_secs(10)).await {
+        match self.writer.shutdown(Duration::from_secs(30)).await {
             Ok(stats) => {
                 println!(
-                    "attempt log: {} written, {} dropped, {} failed",
-                    stats.written, stats.dropped, stats.failed
+                    "attempt log: {} written, {} dropped, {} failed, {} retries",
+                    stats.written, stats.dropped, stats.failed, stats.retries
                 );
                 Some(stats)
             }

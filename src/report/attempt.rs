@@ -168,6 +168,7 @@ impl<'a> Attempt<'a> {
     /// An owned copy, for logs that keep records.
     pub fn to_record(&self) -> AttemptRecord {
         AttemptRecord {
+            id: record_id(),
             time: self.time,
             provider: self.provider,
             tenant_id: self.tenant_id.map(str::to_owned),
@@ -211,6 +212,10 @@ impl fmt::Debug for Attempt<'_> {
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct AttemptRecord {
+    /// Unique to this record (32 hex digits, random per process, then counted): a store
+    /// that retries a write after a lost reply (connection cut mid-commit) keys on it so the
+    /// record is stored once.
+    pub id: String,
     /// When.
     #[cfg_attr(feature = "serde", serde(serialize_with = "serialize_rfc3339"))]
     pub time: SystemTime,
@@ -248,6 +253,34 @@ pub struct AttemptRecord {
     pub payload_len: u64,
     /// SHA-256 of the whole body as received, lowercase hex.
     pub payload_sha256: String,
+}
+
+/// A new record id: SHA-256 of a per-process random seed (the OS randomness std's
+/// `RandomState` draws) and a counter, truncated to 128 bits.
+fn record_id() -> String {
+    use sha2::{Digest, Sha256};
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::OnceLock;
+    static SEED: OnceLock<[u64; 2]> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let seed = SEED.get_or_init(|| {
+        let draw = |salt: u64| {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u64(salt);
+            h.finish()
+        };
+        [draw(1), draw(2)]
+    });
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let mut d = Sha256::new();
+    d.update(seed[0].to_le_bytes());
+    d.update(seed[1].to_le_bytes());
+    d.update(n.to_le_bytes());
+    d.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Receives one record per webhook attempt, after the verdict.

@@ -104,6 +104,7 @@ mod tests {
 }
 
 /// The columns a store inserts, in the order it binds them.
-const INSERT: &str = "INSERT INTO webhook_log (received_at, provider, tenant_id, method, \
+const INSERT: &str =
+    "INSERT INTO webhook_log (attempt_id, received_at, provider, tenant_id, method, \
     endpoint, url, status, event_type, reason, key_used, url_variant, ip_address, user_agent, \
     idempotency_token, headers, payload, payload_len, payload_sha256) ";

@@ -79,7 +79,8 @@ impl PostgresLog {
     async fn insert(&self, batch: &[AttemptRecord]) -> Result<(), sqlx::Error> {
         let mut q = QueryBuilder::<Postgres>::new(INSERT);
         q.push_values(batch, |mut row, r| {
-            row.push_bind(rfc3339(r.time))
+            row.push_bind(r.id.as_str())
+                .push_bind(rfc3339(r.time))
                 .push_unseparated("::timestamptz")
                 .push_bind(r.provider)
                 .push_bind(r.tenant_id.as_deref().map(no_nul).map(|s| s.into_owned()))
@@ -105,6 +106,8 @@ impl PostgresLog {
                 .push_bind(i64::try_from(r.payload_len).unwrap_or(i64::MAX))
                 .push_bind(r.payload_sha256.as_str());
         });
+        // A batch retried after a reply lost in a cut connection may already be stored.
+        q.push(" ON CONFLICT (attempt_id) DO NOTHING");
         q.build().execute(&self.pool).await.map(|_| ())
     }
 }

@@ -97,7 +97,8 @@ impl SqliteLog {
     async fn insert(&self, batch: &[AttemptRecord]) -> Result<(), sqlx::Error> {
         let mut q = QueryBuilder::<Sqlite>::new(INSERT);
         q.push_values(batch, |mut row, r| {
-            row.push_bind(rfc3339(r.time))
+            row.push_bind(r.id.as_str())
+                .push_bind(rfc3339(r.time))
                 .push_bind(r.provider)
                 .push_bind(r.tenant_id.as_deref())
                 .push_bind(r.method.as_str())
@@ -116,6 +117,8 @@ impl SqliteLog {
                 .push_bind(i64::try_from(r.payload_len).unwrap_or(i64::MAX))
                 .push_bind(r.payload_sha256.as_str());
         });
+        // A batch retried after a reply lost in a cut connection may already be stored.
+        q.push(" ON CONFLICT (attempt_id) DO NOTHING");
         q.build().execute(&self.pool).await.map(|_| ())
     }
 }

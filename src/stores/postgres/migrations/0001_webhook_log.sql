@@ -2,6 +2,7 @@
 -- twilio_webhook_migrations under the name '0001_webhook_log'.
 CREATE TABLE IF NOT EXISTS webhook_log (
     id                BIGSERIAL PRIMARY KEY,
+    attempt_id        TEXT NOT NULL UNIQUE,         -- AttemptRecord::id: a retried write stores it once
     received_at       TIMESTAMPTZ NOT NULL,
     provider          TEXT NOT NULL,                -- 'twilio'
     tenant_id         TEXT,                         -- resolved tenant, if any

@@ -2,6 +2,7 @@
 -- twilio_webhook_migrations under the name '0001_webhook_log'.
 CREATE TABLE IF NOT EXISTS webhook_log (
     id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    attempt_id        TEXT NOT NULL UNIQUE,         -- AttemptRecord::id: a retried write stores it once
     received_at       TEXT NOT NULL,        -- UTC, '2026-12-01T07:57:39.123456Z'
     provider          TEXT NOT NULL,                -- 'twilio'
     tenant_id         TEXT,                         -- resolved tenant, if any
