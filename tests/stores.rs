@@ -9,6 +9,7 @@
 #[cfg(feature = "postgres")]
 mod db_support;
 #[path = "report_support/mod.rs"]
+#[allow(unused_imports)] // the event capture is not used here
 mod report_support;
 
 use std::time::Duration;

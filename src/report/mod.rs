@@ -45,7 +45,7 @@
 //!
 //! # Sentry
 //!
-//! Route events with two per-layer filters and [`is_alert`]: alerts (forged or unsigned
+//! Route events with two per-layer filters and `is_alert` (feature `tracing`): alerts (forged or unsigned
 //! requests, and every `error`) become Sentry events through `sentry-tracing`'s
 //! `ErrorLayer`; other `warn`/`info` events become breadcrumbs (`BreadcrumbLayer`), sent
 //! with the next Sentry event; `debug` (accepted requests) is not sent. The event's

@@ -88,6 +88,12 @@ fn cutoff(retention: std::time::Duration) -> String {
     crate::report::rfc3339(t)
 }
 
+/// The columns a store inserts, in the order it binds them.
+const INSERT: &str =
+    "INSERT INTO webhook_log (attempt_id, received_at, provider, tenant_id, method, \
+    endpoint, url, status, event_type, reason, key_used, url_variant, ip_address, user_agent, \
+    idempotency_token, headers, payload, payload_len, payload_sha256) ";
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -102,9 +108,3 @@ mod tests {
         }
     }
 }
-
-/// The columns a store inserts, in the order it binds them.
-const INSERT: &str =
-    "INSERT INTO webhook_log (attempt_id, received_at, provider, tenant_id, method, \
-    endpoint, url, status, event_type, reason, key_used, url_variant, ip_address, user_agent, \
-    idempotency_token, headers, payload, payload_len, payload_sha256) ";
