@@ -62,13 +62,22 @@ struct Server {
 
 impl Server {
     fn start(name: &str, store_env: &[(&str, String)], queue: usize) -> Server {
+        Self::start_logging(name, store_env, queue, "error")
+    }
+
+    fn start_logging(
+        name: &str,
+        store_env: &[(&str, String)],
+        queue: usize,
+        rust_log: &str,
+    ) -> Server {
         let port = free_port();
         let mut cmd = Command::new(example(name));
         cmd.env("PORT", port.to_string())
             .env("BIND", "127.0.0.1")
             .env("TWILIO_AUTH_TOKEN", TOKEN)
             .env("PUBLIC_URL", format!("http://127.0.0.1:{port}"))
-            .env("RUST_LOG", "error")
+            .env("RUST_LOG", rust_log)
             .env("WEBHOOK_LOG_QUEUE", queue.to_string())
             .env_remove("DATABASE_URL")
             .env_remove("SENTRY_DSN")
@@ -419,4 +428,70 @@ fn database_unreachable_mid_load_every_queued_record_is_written_when_it_is_back(
         .and_then(|r| r.parse().ok())
         .unwrap_or_else(|| panic!("no retry count in {out}"));
     assert!(retries > 0, "the outage was seen: {out}");
+}
+
+#[test]
+fn a_slow_store_overflows_the_queue_requests_unaffected_drops_counted_and_reported() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = std::env::temp_dir().join(format!("twh-e2e-{}-slow", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("log.sqlite3");
+    let n = 150;
+    let queue = 10;
+    let server = Server::start_logging(
+        "axum_server",
+        &[("WEBHOOK_LOG_DB", db.display().to_string())],
+        queue,
+        "error,twilio_webhook::security=warn",
+    );
+    // Another connection holds the write lock: the server's writes wait (busy timeout),
+    // fail as busy and are retried, while the requests keep coming.
+    let locker = rt.block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        sqlx::raw_sql("BEGIN EXCLUSIVE")
+            .execute(&mut c)
+            .await
+            .unwrap();
+        c
+    });
+    let codes = load(server.port, n, 0);
+    assert_eq!(codes.values().sum::<usize>(), n, "every request answered");
+    poll("drops reported", || {
+        server
+            .stdout
+            .lock()
+            .unwrap()
+            .contains("webhook_log_dropped")
+    });
+    rt.block_on(async {
+        let mut c = locker;
+        sqlx::raw_sql("ROLLBACK").execute(&mut c).await.unwrap();
+    });
+    let out = server.stop();
+    let counts = |word: &str| -> usize {
+        let line = out.lines().find(|l| l.starts_with("attempt log:")).unwrap();
+        line.split(", ")
+            .find(|p| p.ends_with(word))
+            .and_then(|p| p.trim_start_matches("attempt log: ").split(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {word} in {line}"))
+    };
+    let (written, dropped) = (counts("written"), counts("dropped"));
+    assert!(dropped > 0, "{out}");
+    assert_eq!(written + dropped, n, "{out}");
+    let rows: (i64,) = rt.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        sqlx::query_as("SELECT count(*) FROM webhook_log")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(rows.0 as usize, written, "what was kept is written");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -57,12 +57,15 @@ fn classify(e: sqlx::Error) -> StoreError {
 /// serialization failures and deadlocks (40…). SQLite: BUSY (5), LOCKED (6), IOERR (10),
 /// FULL (13), CANTOPEN (14), and their extended codes.
 fn transient_code(code: &str) -> bool {
-    if let Ok(n) = code.parse::<u32>() {
-        return matches!(n & 0xff, 5 | 6 | 10 | 13 | 14);
+    // SQLSTATE codes are five characters (some all digits, such as 08006); SQLite's
+    // extended result codes are numbers of at most four digits.
+    if code.len() == 5 {
+        return ["08", "57P0", "53", "40"]
+            .iter()
+            .any(|p| code.starts_with(p));
     }
-    ["08", "57P0", "53", "40"]
-        .iter()
-        .any(|p| code.starts_with(p))
+    code.parse::<u32>()
+        .is_ok_and(|n| matches!(n & 0xff, 5 | 6 | 10 | 13 | 14))
 }
 
 /// Text PostgreSQL (and JSON in it) can hold: NUL is refused by `text` and `jsonb`, and a
