@@ -107,12 +107,13 @@ async fn submit(config: &WebhookConfig, signature: &str, body: &[u8]) -> u16 {
         path_and_query: demo::INCOMING_PATH,
         headers: &headers,
         peer: Some(([203, 0, 113, 7], 40000).into()),
+        framework_body_limit: None,
     };
-    if let Err(e) = config.precheck(&parts) {
-        return e.http_status();
-    }
-    match config.check(&parts, Ok(body)).await {
-        Ok(_) => 200,
+    match config.verify(&parts, |_limit| async { Ok(body) }).await {
+        Ok(accepted) => {
+            accepted.completion.complete(200);
+            200
+        }
         Err(e) => e.http_status(),
     }
 }

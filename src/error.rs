@@ -4,6 +4,9 @@
 //! No variant carries a token, a computed MAC or the expected signature: an error is safe
 //! to log and to show in a response as is.
 
+pub use crate::canonical::FormError;
+pub use crate::signature::SignatureFormatError;
+pub use crate::url::UrlError;
 use crate::url::VariantSet;
 
 /// Why a request was not accepted.
@@ -45,8 +48,10 @@ pub enum Error {
     /// The `bodySHA256` query parameter is not 64 lowercase hex digits.
     #[error("bodySHA256 query parameter is not 64 lowercase hex digits")]
     MalformedBodyHash,
-    /// `X-Twilio-Webhooks-Signature-Settings` names a SharedKey id this verifier does not hold.
-    #[error("unknown SharedKey id in X-Twilio-Webhooks-Signature-Settings")]
+    /// The request was signed with a key this verifier does not hold: a SharedKey id it
+    /// does not know, or the Auth Token way (no `X-Twilio-Webhooks-Signature-Settings`)
+    /// when it holds SharedKeys only.
+    #[error("signed with a key this verifier does not hold")]
     UnknownKey,
     /// `X-Twilio-Webhooks-Signature-Settings` names an algorithm this crate does not support.
     #[error("unsupported signature algorithm in X-Twilio-Webhooks-Signature-Settings")]
@@ -69,6 +74,23 @@ pub enum Error {
     /// A header that must appear once appeared several times.
     #[error("header {0} appears more than once")]
     DuplicateHeader(&'static str),
+    /// The tenant was chosen by the request's `AccountSid`, but the decoded parameters do
+    /// not hold exactly one `AccountSid` equal to it (a repeated or escaped second one
+    /// would show the handler another tenant's account than the one that verified it).
+    #[error("AccountSid missing, repeated or not the one whose keys were used")]
+    TenantMismatch,
+    /// Decoded form parameters were given for a URL with `bodySHA256`, which signs the
+    /// URL alone and the raw body through its hash: give the raw body instead.
+    #[error("decoded parameters given for a bodySHA256 URL; the raw body is needed")]
+    ParamsWithBodyHash,
+    /// Two `Content-Type` headers, or one listing several types: the body's type is
+    /// ambiguous, so the verifier and the handler could read it differently.
+    #[error("ambiguous Content-Type (repeated, a list, or not text)")]
+    AmbiguousContentType,
+    /// A form body with a `charset` other than UTF-8, which Twilio always uses and which the
+    /// verifier and the typed extractors decode as.
+    #[error("form body with a charset other than UTF-8")]
+    UnsupportedCharset,
     /// No tenant's keys could be found for this request (unknown account or path).
     #[error("no tenant matches this request")]
     UnknownTenant,
@@ -128,83 +150,19 @@ impl Error {
             | Error::UnknownKey
             | Error::UnsupportedAlgorithm
             | Error::DuplicateHeader(_)
+            | Error::TenantMismatch
             | Error::UnknownTenant => ErrorClass::Forbidden,
             Error::MissingBodyHash
             | Error::MalformedBodyHash
             | Error::MalformedSignatureSettings
             | Error::InvalidForm(_)
             | Error::InvalidUrl(_)
+            | Error::ParamsWithBodyHash
+            | Error::AmbiguousContentType
+            | Error::UnsupportedCharset
             | Error::BodyRead => ErrorClass::BadRequest,
             Error::BodyTooLarge { .. } => ErrorClass::PayloadTooLarge,
             Error::Misconfigured(_) | Error::KeyResolverFailed => ErrorClass::ServerError,
         }
     }
-}
-
-/// Why an `X-Twilio-Signature` value is malformed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum SignatureFormatError {
-    /// The header is empty.
-    #[error("empty")]
-    Empty,
-    /// The header has the wrong number of characters for the algorithm.
-    #[error("expected {expected} base64 characters, got {actual}")]
-    WrongLength {
-        /// Characters a signature of this algorithm has.
-        expected: usize,
-        /// Characters received.
-        actual: usize,
-    },
-    /// The header is not canonical, padded standard base64.
-    #[error("not valid base64")]
-    NotBase64,
-}
-
-/// Why a form body was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum FormError {
-    /// A `%` not followed by two hex digits.
-    #[error("malformed percent-encoding at byte {offset}")]
-    MalformedPercentEncoding {
-        /// Byte offset of the `%` in the body.
-        offset: usize,
-    },
-    /// A name or value is not UTF-8 once decoded.
-    #[error("a name or value is not valid UTF-8 once decoded")]
-    NotUtf8,
-    /// More parameters than the verifier accepts.
-    #[error("more than {limit} parameters")]
-    TooManyParams {
-        /// The limit.
-        limit: usize,
-    },
-}
-
-/// Why a URL was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum UrlError {
-    /// No `scheme://` prefix.
-    #[error("no scheme:// prefix")]
-    MissingScheme,
-    /// The authority has no host.
-    #[error("empty host")]
-    EmptyHost,
-    /// The port is not a decimal number.
-    #[error("port is not a number")]
-    InvalidPort,
-    /// An IPv6 literal without its closing `]`.
-    #[error("unterminated IPv6 literal")]
-    UnterminatedIpv6,
-    /// A request target that is not an absolute path (`/…`).
-    #[error("request path does not start with '/'")]
-    InvalidPath,
-    /// A `Host` (or forwarded host) header that is not a plain `host[:port]`.
-    #[error("invalid host header")]
-    InvalidHost,
-    /// A configured base URL could not be parsed, or has a query or fragment.
-    #[error("invalid base URL")]
-    InvalidBase,
 }

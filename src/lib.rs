@@ -1,8 +1,15 @@
 // The README is the crate documentation, and its examples are doctests. Its framework
-// quick starts need every adapter, so it is included when they are all enabled (CI and
-// docs.rs build with all features); a short summary stands in otherwise.
+// quick starts and test-kit examples need every adapter and the kit, so it is included when
+// they are all enabled (CI and docs.rs build with all features); a short summary stands in
+// otherwise.
 #![cfg_attr(
-    all(feature = "axum", feature = "actix", feature = "hyper", feature = "serde"),
+    all(
+        feature = "axum",
+        feature = "actix",
+        feature = "hyper",
+        feature = "serde",
+        feature = "testing"
+    ),
     doc = include_str!("../README.md")
 )]
 #![cfg_attr(
@@ -10,7 +17,8 @@
         feature = "axum",
         feature = "actix",
         feature = "hyper",
-        feature = "serde"
+        feature = "serde",
+        feature = "testing"
     )),
     doc = "Verify Twilio webhook signatures (`X-Twilio-Signature`). See `Verifier`, and the README (the crate docs built with all features)."
 )]
@@ -51,6 +59,9 @@ pub mod adapters;
 #[cfg(feature = "serde")]
 #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 pub mod payload;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 
 mod body_hash;
 mod error;

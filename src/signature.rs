@@ -10,7 +10,6 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 use crate::canonical::Sink;
-use crate::error::SignatureFormatError;
 
 /// The MAC a request is signed with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -154,6 +153,26 @@ impl fmt::Debug for ExpectedSignature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ExpectedSignature(***)")
     }
+}
+
+/// Why an `X-Twilio-Signature` value is malformed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignatureFormatError {
+    /// The header is empty.
+    #[error("empty")]
+    Empty,
+    /// The header has the wrong number of characters for the algorithm.
+    #[error("expected {expected} base64 characters, got {actual}")]
+    WrongLength {
+        /// Characters a signature of this algorithm has.
+        expected: usize,
+        /// Characters received.
+        actual: usize,
+    },
+    /// The header is not canonical, padded standard base64.
+    #[error("not valid base64")]
+    NotBase64,
 }
 
 #[cfg(test)]

@@ -14,7 +14,6 @@
 use core::fmt;
 
 use crate::canonical::Sink;
-use crate::error::UrlError;
 
 /// Which edit of the received URL a signature matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -164,25 +163,19 @@ impl<'a> Candidates<'a> {
 
 /// Where the parts of a URL's authority lie in its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Authority {
+pub(crate) struct Authority {
     /// Byte range of the whole authority (`user:pass@host:port`).
-    pub range: core::ops::Range<usize>,
+    pub(crate) range: core::ops::Range<usize>,
     /// Byte offset where the host starts (after any userinfo and `@`).
-    pub host_start: usize,
+    pub(crate) host_start: usize,
     /// Byte offset just past the host (at the port's `:` or the authority's end).
-    pub host_end: usize,
+    pub(crate) host_end: usize,
     /// Whether an explicit port (`:` and digits, maybe none) follows the host.
-    pub has_port: bool,
+    pub(crate) has_port: bool,
 }
 
 /// Locates the authority of `url` without re-serialising anything.
-///
-/// ```
-/// let a = twilio_webhook::url::authority("https://u:p@[2001:db8::1]:8443/x").unwrap();
-/// assert_eq!(&"https://u:p@[2001:db8::1]:8443/x"[a.host_start..a.host_end], "[2001:db8::1]");
-/// assert!(a.has_port);
-/// ```
-pub fn authority(url: &str) -> Result<Authority, UrlError> {
+pub(crate) fn authority(url: &str) -> Result<Authority, UrlError> {
     let bytes = url.as_bytes();
     let scheme_end = scheme_len(bytes).ok_or(UrlError::MissingScheme)?;
     let start = scheme_end + 3;
@@ -302,8 +295,43 @@ pub(crate) fn node_normalized(url: &str) -> Option<String> {
     Some(out)
 }
 
+/// Why a URL was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UrlError {
+    /// No `scheme://` prefix.
+    #[error("no scheme:// prefix")]
+    MissingScheme,
+    /// The authority has no host.
+    #[error("empty host")]
+    EmptyHost,
+    /// The port is not a decimal number.
+    #[error("port is not a number")]
+    InvalidPort,
+    /// An IPv6 literal without its closing `]`.
+    #[error("unterminated IPv6 literal")]
+    UnterminatedIpv6,
+    /// A request target that is not an absolute path (`/…`).
+    #[error("request path does not start with '/'")]
+    InvalidPath,
+    /// A `Host` (or forwarded host) header that is not a plain `host[:port]`.
+    #[error("invalid host header")]
+    InvalidHost,
+    /// A configured base URL could not be parsed, or has a query or fragment.
+    #[error("invalid base URL")]
+    InvalidBase,
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn authority_locates_the_host_after_userinfo() {
+        let url = "https://u:p@[2001:db8::1]:8443/x";
+        let a = super::authority(url).unwrap();
+        assert_eq!(&url[a.host_start..a.host_end], "[2001:db8::1]");
+        assert!(a.has_port);
+    }
+
     use super::*;
 
     fn texts(url: &str) -> Vec<String> {

@@ -112,8 +112,23 @@ impl Verifier {
     /// Verifies any request: the one entry point adapters use.
     ///
     /// Order of checks: configuration, signature header shape, settings header, URL,
-    /// payload shape, then the MACs, then (for non-form bodies) the body hash.
+    /// payload shape, then the MACs, then (for body-hash requests) the body hash.
+    ///
+    /// Whenever the URL carries `bodySHA256`, the request is a body-hash request whatever
+    /// its content type: the URL alone is signed and the raw body must hash to it (a
+    /// JSON-signed request replayed as an empty form is refused).
     pub fn verify(&self, req: &WebhookRequest<'_>) -> Result<Verified, Error> {
+        self.verify_bound(req, None)
+    }
+
+    /// [`Verifier::verify`], also requiring that the parameters (form, decoded pairs, or the
+    /// query of a bodyless request) hold `binding.name` exactly once, with `binding.value`:
+    /// the pipeline binds a tenant chosen by `AccountSid` to the request's own.
+    pub(crate) fn verify_bound(
+        &self,
+        req: &WebhookRequest<'_>,
+        binding: Option<Binding<'_>>,
+    ) -> Result<Verified, Error> {
         if let Some(why) = self.misconfigured {
             return Err(Error::Misconfigured(why));
         }
@@ -123,39 +138,46 @@ impl Verifier {
             .map_err(Error::MalformedSignature)?;
         let keys = self.keys_for(settings.key_id)?;
         let candidates = url_variants::candidates(req.url).map_err(Error::InvalidUrl)?;
+        let body_sha256 = body_hash::find_in_url(req.url);
+        let signed = Signed::of(req.payload.resolve(), body_sha256.is_some())?;
 
-        let payload = req.payload.resolve();
-        // Only a non-form body is covered by bodySHA256; a form request skips the query scan.
-        let body_sha256 = match payload {
-            Payload::Raw(_) | Payload::Empty => body_hash::find_in_url(req.url),
-            _ => None,
-        };
-        let raw_body: Option<&[u8]> = match payload {
-            // Nothing signed covers a non-form body unless the URL carries its hash.
-            Payload::Raw(_) if body_sha256.is_none() => return Err(Error::MissingBodyHash),
-            Payload::Raw(b) => Some(b),
-            // A bodyless request on a bodySHA256 URL must hash as empty, or a signed JSON
-            // request could be replayed with its body stripped.
-            Payload::Empty => Some(b""),
-            _ => None,
-        };
         // The form lives in this frame and is parsed where it lies: returning it by value
         // would copy its ~3.5 KiB of inline pairs and scratch.
         let mut form;
-        let params = match payload {
-            Payload::Form(body) => {
+        let params = match signed {
+            Signed::Form(body) => {
                 form = FormParams::unparsed(body);
                 form.fill(self.max_params).map_err(Error::InvalidForm)?;
                 Params::Form(&form)
             }
-            Payload::Params(pairs) => Params::Decoded(SortedParams::new(pairs.iter().copied())),
-            // JSON bodies are covered by bodySHA256 in the URL; the URL alone is signed.
-            _ => Params::None,
+            Signed::Pairs(pairs) => Params::Decoded(SortedParams::new(pairs.iter().copied())),
+            Signed::UrlOnly { .. } => Params::None,
         };
+        if let Some(binding) = binding {
+            binding.check(&params, signed, req.url)?;
+        }
 
+        let verified =
+            self.find_match(&keys, &candidates, &params, &expected, settings, req.url)?;
+        if let (Signed::UrlOnly { body: Some(body) }, Some(hex)) = (signed, body_sha256) {
+            body_hash::check(&hex, body)?;
+        }
+        Ok(verified)
+    }
+
+    /// The key × URL-variant search: the first (variant, key) whose MAC over the URL and
+    /// the canonical parameters equals the received signature.
+    fn find_match(
+        &self,
+        keys: &KeyList<'_>,
+        candidates: &url_variants::Candidates<'_>,
+        params: &Params<'_, '_>,
+        expected: &ExpectedSignature,
+        settings: SignatureSettings<'_>,
+        url: &str,
+    ) -> Result<Verified, Error> {
         // The parameters are laid out once, then each (URL variant x key) MAC takes them in
-        // one update: streaming ~40 small pieces into every MAC cost ~1,500 instructions
-        // more per accepted whatsapp_inbound and ~5,700 per rejected one (callgrind).
+        // one update: streaming each small piece into every MAC cost more (benches/verify.rs).
         let mut canonical = scratch::take();
         params.write_to(&mut canonical);
         let mut tried = VariantSet::default();
@@ -166,7 +188,7 @@ impl Verifier {
                 let mut state = mac.begin(settings.algorithm);
                 candidate.write_to(&mut state);
                 state.write(&canonical);
-                state.matches(&expected).then(|| Verified {
+                state.matches(expected).then(|| Verified {
                     key: key_used(),
                     url_variant: candidate.variant,
                     algorithm: settings.algorithm,
@@ -175,7 +197,7 @@ impl Verifier {
         };
         let mut verified = candidates.iter().find_map(&mut check);
         if verified.is_none() && self.node_normalized_urls {
-            if let Some(normalized) = url_variants::node_normalized(req.url) {
+            if let Some(normalized) = url_variants::node_normalized(url) {
                 // Only the query changed, and the received URL parsed: this cannot fail.
                 if let Ok(c) = url_variants::candidates(&normalized) {
                     verified = c.iter().find_map(|c| {
@@ -189,12 +211,7 @@ impl Verifier {
             }
         }
         scratch::put_back(canonical);
-        let verified = verified.ok_or(Error::SignatureMismatch { tried })?;
-
-        if let (Some(body), Some(hex)) = (raw_body, body_sha256) {
-            body_hash::check(&hex, body)?;
-        }
-        Ok(verified)
+        verified.ok_or(Error::SignatureMismatch { tried })
     }
 
     /// The keys a request may be signed with: the named SharedKey, or every Auth Token.
@@ -206,9 +223,10 @@ impl Verifier {
                 .find(|(k, _)| &**k == id)
                 .map(|(id, mac)| KeyList::Shared(id, mac))
                 .ok_or(Error::UnknownKey),
-            None if self.auth_tokens.is_empty() => {
-                Err(Error::Misconfigured("no Auth Token configured"))
-            }
+            // A verifier of SharedKeys only: a request signed the Auth Token way is simply
+            // not signed by a key we hold (403), not our fault (500, an alert anyone could
+            // trigger at will).
+            None if self.auth_tokens.is_empty() => Err(Error::UnknownKey),
             None => Ok(KeyList::Tokens(&self.auth_tokens)),
         }
     }
@@ -237,6 +255,89 @@ impl<'a> KeyList<'a> {
         (mac, move || {
             shared.map_or(KeyUsed::AuthToken(i), |id| KeyUsed::SharedKey(id.clone()))
         })
+    }
+}
+
+/// What the signature covers besides the URL, decided once from the payload and whether
+/// the URL carries `bodySHA256`.
+#[derive(Clone, Copy)]
+enum Signed<'a> {
+    /// A form body: its decoded parameters follow the URL.
+    Form(&'a [u8]),
+    /// Parameters a framework already decoded.
+    Pairs(&'a [(&'a str, &'a str)]),
+    /// The URL alone; `body` (if any) must match the URL's `bodySHA256`.
+    UrlOnly { body: Option<&'a [u8]> },
+}
+
+impl<'a> Signed<'a> {
+    fn of(payload: Payload<'a>, has_body_hash: bool) -> Result<Self, Error> {
+        Ok(match (payload, has_body_hash) {
+            // A bodyless request on a bodySHA256 URL must hash as empty, or a signed JSON
+            // request could be replayed with its body stripped.
+            (Payload::Empty, true) => Signed::UrlOnly { body: Some(b"") },
+            (Payload::Empty, false) => Signed::UrlOnly { body: None },
+            // Whatever the content type says, a bodySHA256 URL signs the URL alone and the
+            // body through its hash: a form sent there is hashed, never parsed.
+            (Payload::Form(b) | Payload::Raw(b), true) => Signed::UrlOnly { body: Some(b) },
+            (Payload::Form(b), false) => Signed::Form(b),
+            (Payload::Raw(_), false) => return Err(Error::MissingBodyHash),
+            (Payload::Params(_), true) => return Err(Error::ParamsWithBodyHash),
+            (Payload::Params(p), false) => Signed::Pairs(p),
+            // `resolve` leaves no `Body`.
+            (Payload::Body { .. }, _) => return Err(Error::MissingBodyHash),
+        })
+    }
+}
+
+/// A parameter the request must carry exactly once, with this value.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Binding<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) value: &'a str,
+}
+
+impl Binding<'_> {
+    /// Checks the binding on the parameters the handler will see: the verifier's own
+    /// decode of the form, the decoded pairs, or (bodyless, or a body hashed as a whole)
+    /// the URL's query and the body decoded as a form.
+    fn check(&self, params: &Params<'_, '_>, signed: Signed<'_>, url: &str) -> Result<(), Error> {
+        let (name, value) = (self.name.as_bytes(), self.value.as_bytes());
+        let mut seen = 0usize;
+        let mut equal = true;
+        let mut count = |n: &[u8], v: &[u8]| {
+            if n == name {
+                seen += 1;
+                equal &= v == value;
+            }
+        };
+        match (params, signed) {
+            (Params::Form(form), _) => form.for_each_pair(&mut count),
+            // The pairs as given, repeats included (the sorted set drops exact repeats).
+            (_, Signed::Pairs(pairs)) => {
+                for (n, v) in pairs {
+                    count(n.as_bytes(), v.as_bytes());
+                }
+            }
+            _ => {
+                let query = url.split_once('?').map_or("", |(_, q)| q);
+                let query = query.split('#').next().unwrap_or("");
+                let body = match signed {
+                    Signed::UrlOnly { body: Some(b) } => b,
+                    _ => b"",
+                };
+                for part in [query.as_bytes(), body] {
+                    for (n, v) in form_urlencoded::parse(part) {
+                        count(n.as_bytes(), v.as_bytes());
+                    }
+                }
+            }
+        }
+        if seen == 1 && equal {
+            Ok(())
+        } else {
+            Err(Error::TenantMismatch)
+        }
     }
 }
 
@@ -374,5 +475,86 @@ impl fmt::Debug for VerifierBuilder {
             .field("auth_tokens", &self.auth_tokens.len())
             .field("shared_keys", &self.shared_keys.len())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{body_sha256_hex, compute_twilio_signature};
+
+    const URL: &str = "https://h/hook";
+
+    fn request<'a>(url: &'a str, sig: &'a str, payload: Payload<'a>) -> WebhookRequest<'a> {
+        WebhookRequest {
+            url,
+            signature: Some(sig),
+            signature_settings: None,
+            payload,
+        }
+    }
+
+    #[test]
+    fn a_binding_needs_exactly_one_equal_value_in_what_the_handler_sees() {
+        let v = Verifier::new("t");
+        let bind = Some(Binding {
+            name: "AccountSid",
+            value: "AC1",
+        });
+        let pairs = [("AccountSid", "AC1"), ("AccountSid", "AC1")];
+        let sig = compute_twilio_signature(URL, pairs, "t");
+        // The sorted set counts an exact repeat once; the binding counts the pairs given.
+        assert!(v
+            .verify(&request(URL, &sig, Payload::Params(&pairs)))
+            .is_ok());
+        assert_eq!(
+            v.verify_bound(&request(URL, &sig, Payload::Params(&pairs)), bind),
+            Err(Error::TenantMismatch)
+        );
+        let one = [("AccountSid", "AC1"), ("Body", "x")];
+        let sig = compute_twilio_signature(URL, one, "t");
+        assert!(v
+            .verify_bound(&request(URL, &sig, Payload::Params(&one)), bind)
+            .is_ok());
+        let body = b"AccountSid=AC1&Body=x";
+        assert!(v
+            .verify_bound(&request(URL, &sig, Payload::Form(body)), bind)
+            .is_ok());
+        let other = Some(Binding {
+            name: "AccountSid",
+            value: "AC2",
+        });
+        assert_eq!(
+            v.verify_bound(&request(URL, &sig, Payload::Form(body)), other),
+            Err(Error::TenantMismatch)
+        );
+    }
+
+    #[test]
+    fn a_body_hash_url_takes_the_raw_body_never_pairs() {
+        let v = Verifier::new("t");
+        let url = format!("{URL}?bodySHA256={}", body_sha256_hex(b"{}"));
+        let sig = compute_twilio_signature(&url, std::iter::empty::<(&str, &str)>(), "t");
+        let pairs = [("a", "1")];
+        assert_eq!(
+            v.verify(&request(&url, &sig, Payload::Params(&pairs))),
+            Err(Error::ParamsWithBodyHash)
+        );
+        assert!(v.verify(&request(&url, &sig, Payload::Form(b"{}"))).is_ok());
+        assert_eq!(
+            v.verify(&request(&url, &sig, Payload::Form(b""))),
+            Err(Error::BodyHashMismatch)
+        );
+    }
+
+    #[test]
+    fn shared_keys_only_refuse_auth_token_requests_as_unknown_key() {
+        let v = Verifier::builder().shared_key("KS1", "s").build();
+        let sig = compute_twilio_signature(URL, [("a", "1")], "s");
+        let err = v
+            .verify(&request(URL, &sig, Payload::Form(b"a=1")))
+            .unwrap_err();
+        assert_eq!(err, Error::UnknownKey);
+        assert_eq!(err.http_status(), 403);
     }
 }

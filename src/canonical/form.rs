@@ -15,7 +15,6 @@ use core::cmp::Ordering;
 
 use super::swar;
 use super::Sink;
-use crate::error::FormError;
 
 /// Parameters kept on the stack; larger forms spill to the heap.
 const INLINE_PAIRS: usize = 64;
@@ -229,6 +228,14 @@ impl<'a> FormParams<'a> {
             sink.write(p.name.get(body, scratch));
             sink.write(p.value.get(body, scratch));
             prev = Some(p);
+        }
+    }
+
+    /// Calls `f` with every decoded pair in canonical order, repeats included.
+    pub(crate) fn for_each_pair(&self, f: &mut dyn FnMut(&[u8], &[u8])) {
+        let (body, scratch) = (self.body, self.scratch.bytes());
+        for p in self.pairs.as_slice() {
+            f(p.name.get(body, scratch), p.value.get(body, scratch));
         }
     }
 
@@ -513,6 +520,27 @@ const HEX: [u8; 256] = {
 fn hex_byte(h: u8, l: u8) -> Option<u8> {
     let (h, l) = (HEX[usize::from(h)], HEX[usize::from(l)]);
     ((h | l) < 0x10).then_some(h << 4 | l)
+}
+
+/// Why a form body was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FormError {
+    /// A `%` not followed by two hex digits.
+    #[error("malformed percent-encoding at byte {offset}")]
+    MalformedPercentEncoding {
+        /// Byte offset of the `%` in the body.
+        offset: usize,
+    },
+    /// A name or value is not UTF-8 once decoded.
+    #[error("a name or value is not valid UTF-8 once decoded")]
+    NotUtf8,
+    /// More parameters than the verifier accepts.
+    #[error("more than {limit} parameters")]
+    TooManyParams {
+        /// The limit.
+        limit: usize,
+    },
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ mod params;
 pub(crate) mod scratch;
 pub(crate) mod swar;
 
-pub use form::FormParams;
+pub use form::{FormError, FormParams};
 pub use params::SortedParams;
 
 /// Where the canonical byte stream goes: a MAC, a hasher, or a buffer.

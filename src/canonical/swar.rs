@@ -45,6 +45,9 @@ pub(super) fn plus_to_space(w: u64) -> u64 {
 }
 
 /// The index of the first `byte` in `hay` at or after `from`, or `hay.len()`.
+// Only the pipeline's `AccountSid` scan looks for a single byte; the form parser tests
+// several per word, so without the pipeline this would be dead code.
+#[cfg(feature = "pipeline")]
 #[inline]
 pub(crate) fn find(hay: &[u8], mut from: usize, byte: u8) -> usize {
     while from + 8 <= hay.len() {
@@ -77,6 +80,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "pipeline")]
     fn find_returns_the_first_at_or_after() {
         let hay = b"a&bcdefghij&k&";
         assert_eq!(find(hay, 0, b'&'), 1);

@@ -1,5 +1,7 @@
 //! Typed payloads of the two Twilio Messaging webhooks: an [`IncomingMessage`] (SMS, MMS,
-//! WhatsApp) and a delivery [`StatusCallback`].
+//! WhatsApp) and a delivery [`StatusCallback`]; and of the Voice webhooks: an
+//! [`IncomingCall`], a [`CallStatusCallback`], a [`GatherAction`] and a
+//! [`RecordingStatusCallback`] (see [`voice`] for what they add to the rules below).
 //!
 //! Decode them only **after** the request has been verified: the signature covers the raw
 //! form, and these types are a convenient view of it, not a check. Both types implement serde's
@@ -50,8 +52,13 @@ mod incoming;
 mod message_status;
 mod number;
 mod status;
+pub mod voice;
 
 pub use error::PayloadError;
 pub use incoming::{IncomingMessage, Media};
 pub use message_status::MessageStatus;
 pub use status::StatusCallback;
+pub use voice::{
+    AnsweredBy, CallDirection, CallStatus, CallStatusCallback, GatherAction, IncomingCall,
+    RecordingSource, RecordingStatus, RecordingStatusCallback,
+};

@@ -80,4 +80,10 @@ field! {
     num_segments => "NumSegments",
     referral_num_media => "ReferralNumMedia",
     error_code => "ErrorCode",
+    call_duration => "CallDuration",
+    duration => "Duration",
+    sequence_number => "SequenceNumber",
+    sip_response_code => "SipResponseCode",
+    recording_duration => "RecordingDuration",
+    recording_channels => "RecordingChannels",
 }

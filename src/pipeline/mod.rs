@@ -1,29 +1,32 @@
 //! The request-to-verdict path every adapter shares: framework request parts in, a
 //! verified record or an [`Error`] out, every attempt reported on the way.
 //!
-//! An adapter only translates: it builds [`RequestParts`] from its request, calls
-//! [`WebhookConfig::precheck`] (cheap, before the body is read), reads the body within
-//! [`WebhookConfig::body_limit`], calls [`WebhookConfig::check`], and turns the result
-//! into its framework's response with [`Error::http_status`] and [`response_text`].
+//! An adapter only translates: it builds [`RequestParts`] from its request, hands
+//! [`WebhookConfig::verify`] a reader for its body (bounded by the limit `verify` passes
+//! it), and turns the result into its framework's response: on success the handler gets
+//! the verified bytes and the [`VerifiedRequest`], and the adapter finishes the
+//! [`Completion`] with the handler's status; on failure [`Error::http_status`] and
+//! [`response_text`].
 
+mod content_type;
 mod public_url;
 mod resolver;
+mod sequence;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 pub use public_url::PublicUrl;
 pub use resolver::{
-    AccountSidMap, BoxFuture, KeyResolver, ResolveContext, ResolveError, StaticKeys, Tenant,
+    AccountSidMap, BoxFuture, HostMap, KeyResolver, PathPrefixMap, ResolveContext, ResolveError,
+    StaticKeys, Tenant,
 };
+#[cfg(feature = "actix")]
+pub(crate) use sequence::declared_length;
 
 use crate::error::Error;
-use crate::headers::{names, HeaderSource, HeaderValue};
-use crate::report::{self, Attempt, AttemptLog, AttemptStatus, ClientAddr};
-use crate::request::{is_form, Payload, WebhookRequest};
-use crate::settings::SignatureSettings;
-use crate::url::VariantSet;
+use crate::headers::HeaderSource;
+use crate::report::AttemptLog;
 use crate::verifier::{Verified, Verifier};
 
 /// Default body limit: 1 MiB (Twilio's payloads are a few KiB).
@@ -40,6 +43,30 @@ pub struct RequestParts<'a, H: HeaderSource> {
     pub headers: &'a H,
     /// The TCP peer, if the framework knows it.
     pub peer: Option<SocketAddr>,
+    /// A body limit the framework applies on top of [`WebhookConfig::body_limit`] (axum's
+    /// `DefaultBodyLimit`): the smaller of the two is enforced and reported.
+    pub framework_body_limit: Option<usize>,
+}
+
+impl<'a, H: HeaderSource> RequestParts<'a, H> {
+    /// A request with this method, raw request target and headers; no peer address, no
+    /// framework limit.
+    ///
+    /// ```
+    /// use twilio_webhook::pipeline::RequestParts;
+    /// let headers = http::HeaderMap::new();
+    /// let parts = RequestParts::new("POST", "/hook?a=1", &headers);
+    /// assert_eq!(parts.peer, None);
+    /// ```
+    pub fn new(method: &'a str, path_and_query: &'a str, headers: &'a H) -> Self {
+        RequestParts {
+            method,
+            path_and_query,
+            headers,
+            peer: None,
+            framework_body_limit: None,
+        }
+    }
 }
 
 impl<H: HeaderSource> std::fmt::Debug for RequestParts<'_, H> {
@@ -48,6 +75,7 @@ impl<H: HeaderSource> std::fmt::Debug for RequestParts<'_, H> {
             .field("method", &self.method)
             .field("path_and_query", &self.path_and_query)
             .field("peer", &self.peer)
+            .field("framework_body_limit", &self.framework_body_limit)
             .finish_non_exhaustive()
     }
 }
@@ -61,9 +89,55 @@ pub struct VerifiedRequest {
     pub matched: Verified,
     /// The public URL that was checked.
     pub url: String,
-    /// `I-Twilio-Idempotency-Token`, equal across Twilio's retries of one delivery: store
-    /// it to drop duplicates (Twilio's signatures carry no timestamp).
+    /// `I-Twilio-Idempotency-Token`, equal across Twilio's own retries of one delivery.
+    /// It is **not signed**: it tells Twilio's retries apart from new deliveries, but an
+    /// attacker replaying a captured request sends any token they like, so it cannot stop
+    /// replays (the signature itself is what is unforgeable per delivery).
     pub idempotency_token: Option<String>,
+}
+
+/// A verified request, as [`WebhookConfig::verify`] hands it to the adapter.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Accepted<B> {
+    /// What the handler gets beside the body.
+    pub request: VerifiedRequest,
+    /// The body the adapter read: the exact bytes that were verified.
+    pub body: B,
+    /// To finish with the handler's response status.
+    pub completion: Completion,
+}
+
+/// What an adapter owes the pipeline once the handler has answered: its status.
+///
+/// The middleware and the layer complete it from the handler's response; an extractor,
+/// which never sees the response, hands it to the handler (`TwilioWebhook::completion`).
+/// Dropping it without completing means the handler failed. This is the seam a replay
+/// guard plugs into (claim before the handler, complete on 2xx, release otherwise); with
+/// no guard configured, completing it does nothing.
+///
+/// ```
+/// # fn accepted() -> twilio_webhook::pipeline::Completion { unimplemented!() }
+/// # fn demo() {
+/// let completion = accepted();
+/// completion.complete(200);
+/// # }
+/// ```
+#[derive(Debug)]
+#[must_use = "complete it with the handler's response status; dropping it means the handler failed"]
+pub struct Completion {
+    _seam: (),
+}
+
+impl Completion {
+    pub(crate) fn new() -> Self {
+        Completion { _seam: () }
+    }
+
+    /// The handler answered with `status`.
+    pub fn complete(self, status: u16) {
+        let _ = status;
+    }
 }
 
 impl std::fmt::Debug for VerifiedRequest {
@@ -161,223 +235,6 @@ impl WebhookConfig {
     pub fn body_limit(&self) -> usize {
         self.body_limit
     }
-
-    /// Checks what can be checked before reading the body: exactly one signature header,
-    /// and a declared `Content-Length` within the limit. Reports a refusal.
-    pub fn precheck<H: HeaderSource>(&self, parts: &RequestParts<'_, H>) -> Result<(), Error> {
-        let err = match signature_header(parts.headers) {
-            Err(e) => e,
-            Ok(_) => match declared_length(parts.headers) {
-                Some(n) if n > self.body_limit => Error::BodyTooLarge {
-                    limit: self.body_limit,
-                },
-                _ => return Ok(()),
-            },
-        };
-        self.report(parts, None, None, b"", Err(&err), VariantSet::default());
-        Err(err)
-    }
-
-    /// Judges a request whose body was read (or failed to read: pass
-    /// `Err(Error::BodyTooLarge { .. })` or `Err(Error::BodyRead)` so it is reported).
-    pub async fn check<H: HeaderSource>(
-        &self,
-        parts: &RequestParts<'_, H>,
-        body: Result<&[u8], Error>,
-    ) -> Result<VerifiedRequest, Error> {
-        let (result, url, tenant, tried, payload) = match body {
-            Err(e) => (Err(e), None, None, VariantSet::default(), &b""[..]),
-            Ok(body) => {
-                let mut url = None;
-                let mut tenant = None;
-                let r = self.judge(parts, body, &mut url, &mut tenant).await;
-                let tried = match &r {
-                    Err(Error::SignatureMismatch { tried }) => *tried,
-                    _ => VariantSet::default(),
-                };
-                (r, url, tenant, tried, body)
-            }
-        };
-        let tenant_id = tenant.as_ref().and_then(|t: &Tenant| t.id.clone());
-        self.report(
-            parts,
-            tenant_id.as_deref(),
-            url.as_deref(),
-            payload,
-            result.as_ref(),
-            tried,
-        );
-        let verified = result?;
-        Ok(VerifiedRequest {
-            tenant_id,
-            matched: verified,
-            url: url.unwrap_or_default(),
-            idempotency_token: parts
-                .headers
-                .get(names::IDEMPOTENCY_TOKEN)
-                .text()
-                .map(str::to_owned),
-        })
-    }
-
-    async fn judge<H: HeaderSource>(
-        &self,
-        parts: &RequestParts<'_, H>,
-        body: &[u8],
-        url_out: &mut Option<String>,
-        tenant_out: &mut Option<Tenant>,
-    ) -> Result<Verified, Error> {
-        let signature = signature_header(parts.headers)?;
-        let url = url_out.insert(
-            self.public_url
-                .reconstruct(parts.path_and_query, parts.headers)?,
-        );
-        let settings_header = match parts.headers.get(names::SIGNATURE_SETTINGS) {
-            HeaderValue::Absent => None,
-            HeaderValue::One(s) => Some(s),
-            HeaderValue::NotText => return Err(Error::MalformedSignatureSettings),
-            HeaderValue::Many => return Err(Error::DuplicateHeader(names::SIGNATURE_SETTINGS)),
-        };
-        let content_type = parts.headers.get(names::CONTENT_TYPE).text();
-        let payload = if body.is_empty() && matches!(parts.method, "GET" | "HEAD") {
-            Payload::Empty
-        } else {
-            Payload::Body {
-                bytes: body,
-                content_type,
-            }
-        };
-        let account_sid = match content_type {
-            Some(ct) if is_form(ct) && self.resolver.uses_account_sid() => {
-                first_form_value(body, b"AccountSid")
-            }
-            _ => None,
-        };
-        let ctx = ResolveContext {
-            path: parts.path_and_query.split('?').next().unwrap_or(""),
-            host: parts.headers.get(names::HOST).text(),
-            account_sid: account_sid.as_deref(),
-            shared_key_id: SignatureSettings::parse(settings_header)
-                .ok()
-                .and_then(|s| s.key_id),
-        };
-        let tenant = self
-            .resolver
-            .resolve(ctx)
-            .await
-            .map_err(|_| Error::KeyResolverFailed)?
-            .ok_or(Error::UnknownTenant)?;
-        let tenant = tenant_out.insert(tenant);
-        tenant.verifier.verify(&WebhookRequest {
-            url,
-            signature: Some(signature),
-            signature_settings: settings_header,
-            payload,
-        })
-    }
-
-    fn report<H: HeaderSource>(
-        &self,
-        parts: &RequestParts<'_, H>,
-        tenant_id: Option<&str>,
-        url: Option<&str>,
-        payload: &[u8],
-        result: Result<&Verified, &Error>,
-        tried: VariantSet,
-    ) {
-        let forwarded = self
-            .public_url
-            .trusts_forwarded_headers()
-            .then(|| public_url::forwarded_client(parts.headers))
-            .flatten();
-        let client = match (&forwarded, parts.peer) {
-            (Some(f), _) => ClientAddr::Forwarded(f),
-            (None, Some(p)) => ClientAddr::Peer(p.ip()),
-            (None, None) => ClientAddr::Unknown,
-        };
-        // Refusals before the URL was built (no signature, body too large) still report
-        // the URL the request was for.
-        let rebuilt = match url {
-            None => self
-                .public_url
-                .reconstruct(parts.path_and_query, parts.headers)
-                .ok(),
-            Some(_) => None,
-        };
-        let url = url.or(rebuilt.as_deref());
-        let error = result.err();
-        let attempt = Attempt {
-            time: SystemTime::now(),
-            provider: "twilio",
-            tenant_id,
-            method: parts.method,
-            endpoint: parts.path_and_query.split('?').next().unwrap_or(""),
-            url,
-            status: AttemptStatus::of(error),
-            error,
-            verified: result.ok(),
-            url_variants_tried: tried,
-            client,
-            user_agent: parts.headers.get(names::USER_AGENT).text(),
-            idempotency_token: parts.headers.get(names::IDEMPOTENCY_TOKEN).text(),
-            body: payload,
-            redaction: &self.redaction,
-            headers: parts.headers,
-        };
-        report::report(&attempt, self.attempt_log.as_deref());
-    }
-}
-
-/// The one `X-Twilio-Signature` value.
-fn signature_header<H: HeaderSource>(headers: &H) -> Result<&str, Error> {
-    match headers.get(names::SIGNATURE) {
-        HeaderValue::Absent => Err(Error::MissingSignature),
-        HeaderValue::One(s) => Ok(s),
-        HeaderValue::NotText => Err(Error::MalformedSignature(
-            crate::SignatureFormatError::NotBase64,
-        )),
-        HeaderValue::Many => Err(Error::DuplicateHeader(names::SIGNATURE)),
-    }
-}
-
-/// The first value of the parameter `name` in a form body, for the key resolver.
-///
-/// Only that value is decoded: decoding every parameter up to it (`form_urlencoded::parse`)
-/// cost ~24,000 instructions per `whatsapp_inbound` request, as much as verifying it
-/// (callgrind). Names are compared as sent, so an escaped `Account%53id` is not found;
-/// Twilio never escapes it, and the value only selects keys: the signature decides.
-fn first_form_value<'b>(body: &'b [u8], name: &[u8]) -> Option<std::borrow::Cow<'b, str>> {
-    let mut start = 0;
-    while start <= body.len() {
-        // Word-at-a-time: `split` on '&' cost ~6 instructions per byte.
-        let end = crate::canonical::swar::find(body, start, b'&');
-        let segment = &body[start..end];
-        if let Some(value) = segment
-            .strip_prefix(name)
-            .and_then(|v| v.strip_prefix(b"="))
-        {
-            return if value.iter().any(|&b| b == b'%' || b == b'+') {
-                let (_, decoded) = form_urlencoded::parse(segment).next()?;
-                Some(std::borrow::Cow::Owned(decoded.into_owned()))
-            } else {
-                core::str::from_utf8(value)
-                    .ok()
-                    .map(std::borrow::Cow::Borrowed)
-            };
-        }
-        start = end + 1;
-    }
-    None
-}
-
-/// The `Content-Length` a request declares, if it declares exactly one that parses.
-pub(crate) fn declared_length<H: HeaderSource>(headers: &H) -> Option<usize> {
-    headers
-        .get(names::CONTENT_LENGTH)
-        .text()?
-        .trim()
-        .parse()
-        .ok()
 }
 
 /// The fixed, leak-free response text for a status: `Forbidden`, `Bad Request`,
@@ -392,32 +249,5 @@ pub fn response_text(status: u16) -> &'static str {
         413 => "Payload Too Large",
         500 => "Internal Server Error",
         _ => "Forbidden",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::first_form_value;
-
-    #[test]
-    fn first_form_value_finds_the_first_exact_name_and_decodes_only_it() {
-        fn find(body: &str) -> Option<std::borrow::Cow<'_, str>> {
-            first_form_value(body.as_bytes(), b"AccountSid")
-        }
-        assert_eq!(
-            find("A=1&AccountSid=AC1&AccountSid=AC2").as_deref(),
-            Some("AC1")
-        );
-        assert_eq!(
-            find("AccountSidX=1&AccountSid=AC%31+x").as_deref(),
-            Some("AC1 x")
-        );
-        assert_eq!(find("XAccountSid=1&Account%53id=AC1").as_deref(), None);
-        assert_eq!(find("AccountSid").as_deref(), None);
-        assert_eq!(find("AccountSid=").as_deref(), Some(""));
-        assert_eq!(
-            first_form_value(b"AccountSid=\xff", b"AccountSid").as_deref(),
-            None
-        );
     }
 }

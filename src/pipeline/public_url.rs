@@ -4,7 +4,8 @@
 use crate::error::{Error, UrlError};
 use crate::headers::{names, HeaderSource};
 
-/// How the pipeline reconstructs the URL Twilio signed.
+/// How the pipeline reconstructs the URL Twilio signed. Opaque: built only by its
+/// constructors, which validate what they are given.
 ///
 /// ```
 /// use twilio_webhook::pipeline::PublicUrl;
@@ -13,41 +14,31 @@ use crate::headers::{names, HeaderSource};
 /// # let _ = p;
 /// ```
 #[derive(Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum PublicUrl {
-    /// A configured base (`https://api.example.com`, optionally with a path prefix) followed
-    /// by the raw path and query as received. The default and the safe choice.
+pub struct PublicUrl(Strategy);
+
+#[derive(Clone, PartialEq, Eq)]
+enum Strategy {
+    /// See [`PublicUrl::base`].
     Base(String),
-    /// `scheme://` + the request's `Host` header (in HTTP/2, which has none, the
-    /// `:authority` the adapters take from the request URI) + path and query. For local
-    /// development, where the server is reached directly.
-    HostHeader {
-        /// `http` or `https`.
-        scheme: &'static str,
-    },
-    /// `Forwarded` (`proto=`, `host=`), else `X-Forwarded-Proto` / `X-Forwarded-Host`, else
-    /// `Host` with `default_scheme`. Also takes the client address from `Forwarded: for=` or
-    /// `X-Forwarded-For`. **Anyone can send these headers**: use this only behind a proxy
-    /// that overwrites them.
-    InsecureForwardedHeaders {
-        /// Scheme when no forwarded proto is present.
-        default_scheme: &'static str,
-    },
+    /// See [`PublicUrl::host_header`].
+    HostHeader { scheme: &'static str },
+    /// See [`PublicUrl::insecure_trust_forwarded_headers`].
+    InsecureForwardedHeaders { default_scheme: &'static str },
 }
 
 impl std::fmt::Debug for PublicUrl {
     // A base URL may carry HTTP Basic credentials (`https://user:password@host`).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            PublicUrl::Base(base) => f
+        match &self.0 {
+            Strategy::Base(base) => f
                 .debug_tuple("Base")
                 .field(&crate::redact::mask_password(base))
                 .finish(),
-            PublicUrl::HostHeader { scheme } => f
+            Strategy::HostHeader { scheme } => f
                 .debug_struct("HostHeader")
                 .field("scheme", scheme)
                 .finish(),
-            PublicUrl::InsecureForwardedHeaders { default_scheme } => f
+            Strategy::InsecureForwardedHeaders { default_scheme } => f
                 .debug_struct("InsecureForwardedHeaders")
                 .field("default_scheme", default_scheme)
                 .finish(),
@@ -56,8 +47,9 @@ impl std::fmt::Debug for PublicUrl {
 }
 
 impl PublicUrl {
-    /// A configured public base URL: `http(s)://host[:port][/prefix]`, no query or fragment.
-    /// The text is kept as written (minus a trailing `/`), never re-serialised.
+    /// A configured public base URL: `http(s)://host[:port][/prefix]`, no query or fragment,
+    /// followed by the raw path and query as received. The default and the safe choice. The
+    /// text is kept as written (minus a trailing `/`), never re-serialised.
     pub fn base(base: &str) -> Result<Self, Error> {
         let parsed =
             ::url::Url::parse(base).map_err(|_| Error::InvalidUrl(UrlError::InvalidBase))?;
@@ -69,26 +61,35 @@ impl PublicUrl {
         if !ok {
             return Err(Error::InvalidUrl(UrlError::InvalidBase));
         }
-        Ok(PublicUrl::Base(base.trim_end_matches('/').to_owned()))
+        Ok(PublicUrl(Strategy::Base(
+            base.trim_end_matches('/').to_owned(),
+        )))
     }
 
-    /// The `Host` header (or HTTP/2's `:authority`) with a fixed scheme (local development).
+    /// `scheme://` + the request's `Host` header (in HTTP/2, which has none, the
+    /// `:authority` the adapters take from the request URI) + path and query. For local
+    /// development, where the server is reached directly, and for [`HostMap`] tenants.
+    ///
+    /// [`HostMap`]: super::HostMap
     pub fn host_header(https: bool) -> Self {
-        PublicUrl::HostHeader {
+        PublicUrl(Strategy::HostHeader {
             scheme: if https { "https" } else { "http" },
-        }
+        })
     }
 
-    /// Trust proxy headers (see [`PublicUrl::InsecureForwardedHeaders`]).
+    /// `Forwarded` (`proto=`, `host=`), else `X-Forwarded-Proto` / `X-Forwarded-Host`, else
+    /// `Host`, with `https` or `http` when no forwarded proto is present. Also takes the
+    /// client address from `Forwarded: for=` or `X-Forwarded-For`. **Anyone can send these
+    /// headers**: use this only behind a proxy that overwrites them.
     pub fn insecure_trust_forwarded_headers(https_by_default: bool) -> Self {
-        PublicUrl::InsecureForwardedHeaders {
+        PublicUrl(Strategy::InsecureForwardedHeaders {
             default_scheme: if https_by_default { "https" } else { "http" },
-        }
+        })
     }
 
     /// Whether proxy headers are trusted (also for the client address).
     pub fn trusts_forwarded_headers(&self) -> bool {
-        matches!(self, PublicUrl::InsecureForwardedHeaders { .. })
+        matches!(self.0, Strategy::InsecureForwardedHeaders { .. })
     }
 
     /// The URL for a request with this raw path and query and these headers.
@@ -102,10 +103,10 @@ impl PublicUrl {
             p if p.starts_with('/') => p,
             _ => return Err(Error::InvalidUrl(UrlError::InvalidPath)),
         };
-        let (scheme, host) = match self {
-            PublicUrl::Base(base) => return Ok(format!("{base}{path}")),
-            PublicUrl::HostHeader { scheme } => (*scheme, host_header(headers)?),
-            PublicUrl::InsecureForwardedHeaders { default_scheme } => {
+        let (scheme, host) = match &self.0 {
+            Strategy::Base(base) => return Ok(format!("{base}{path}")),
+            Strategy::HostHeader { scheme } => (*scheme, host_header(headers)?),
+            Strategy::InsecureForwardedHeaders { default_scheme } => {
                 let fwd = headers
                     .get(names::FORWARDED)
                     .text()

@@ -309,17 +309,34 @@ pub trait AttemptLog: Send + Sync + 'static {
 /// fixed width, so that text comparison orders times (SQLite compares them as text).
 #[cfg(any(feature = "serde", feature = "postgres", feature = "sqlite"))]
 pub(crate) fn rfc3339(t: SystemTime) -> String {
-    let t = time::OffsetDateTime::from(t);
+    // Times before 1970 do not occur (records are stamped with `now`); they print as 1970.
+    let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (y, m, day) = civil_from_days(days as i64);
     format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.microsecond()
+        "{y:04}-{m:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        d.subsec_micros()
     )
+}
+
+/// Year, month, day of the proleptic Gregorian calendar for days since 1970-01-01
+/// (Howard Hinnant's `civil_from_days`).
+#[cfg(any(feature = "serde", feature = "postgres", feature = "sqlite"))]
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 #[cfg(feature = "serde")]
@@ -336,5 +353,10 @@ mod tests {
         let t = UNIX_EPOCH + Duration::from_micros(1_764_575_859_000_042);
         assert_eq!(super::rfc3339(t), "2025-12-01T07:57:39.000042Z");
         assert_eq!(super::rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000000Z");
+        // A leap day, and the last second of a year.
+        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400);
+        assert_eq!(super::rfc3339(leap), "2000-02-29T00:00:00.000000Z");
+        let eoy = UNIX_EPOCH + Duration::from_secs(1_798_761_599);
+        assert_eq!(super::rfc3339(eoy), "2026-12-31T23:59:59.000000Z");
     }
 }

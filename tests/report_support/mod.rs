@@ -94,16 +94,20 @@ impl Req {
         self
     }
 
-    /// What an adapter does: precheck, then check with the body.
+    /// What an adapter does: the pipeline's sequence, with the body as read.
     pub async fn send(&self, config: &WebhookConfig) -> Result<VerifiedRequest, Error> {
         let parts = RequestParts {
             method: "POST",
             path_and_query: &self.path_and_query,
             headers: &self.headers,
             peer: self.peer,
+            framework_body_limit: None,
         };
-        config.precheck(&parts)?;
-        config.check(&parts, Ok(&self.body)).await
+        let accepted = config
+            .verify(&parts, |_limit| async { Ok(&self.body[..]) })
+            .await?;
+        accepted.completion.complete(200);
+        Ok(accepted.request)
     }
 }
 

@@ -4,10 +4,10 @@ use ::actix_web::dev::Payload;
 use ::actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
-use super::{replay, verify, Rejection};
+use super::{has_body, replay, verify, Rejection};
 use crate::adapters::AlreadyVerified;
 use crate::error::Error;
-use crate::pipeline::{VerifiedRequest, WebhookConfig};
+use crate::pipeline::{Completion, VerifiedRequest, WebhookConfig};
 
 /// A verified Twilio webhook: the verdict, and the body extracted as `T` from the exact
 /// bytes that were verified.
@@ -63,12 +63,15 @@ use crate::pipeline::{VerifiedRequest, WebhookConfig};
 ///     .await
 /// }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct TwilioWebhook<T = web::Bytes> {
     /// Which tenant, key and URL variant matched, and the idempotency token.
     pub verified: VerifiedRequest,
     /// The body, extracted as `T` from the verified bytes (named as in the axum adapter).
     pub payload: T,
+    /// To finish with the status your handler answers (an extractor never sees the
+    /// response). Behind the middleware, it completes the request itself.
+    pub completion: Completion,
 }
 
 impl<T> TwilioWebhook<T> {
@@ -95,17 +98,35 @@ where
                 let payload = T::from_request(&req, &mut payload)
                     .await
                     .map_err(Into::into)?;
-                return Ok(TwilioWebhook { verified, payload });
+                return Ok(TwilioWebhook {
+                    verified,
+                    payload,
+                    completion: Completion::new(),
+                });
             }
-            let config = config_of(&req).ok_or_else(missing_config)?;
-            let (verified, body) = verify(config, &req, payload)
+            let config = config_of(&req)
+                .ok_or_else(|| misconfigured("no WebhookConfig in actix-web app_data"))?;
+            // An extractor before this one (`web::Bytes`, `String`, `web::Form`) took the
+            // body: verifying the empty rest would let the handler act on unverified bytes.
+            if matches!(payload, Payload::None) && has_body(req.headers()) {
+                return Err(misconfigured(
+                    "the request body was taken by an extractor before TwilioWebhook: put \
+                     TwilioWebhook first and read the body through TwilioWebhook<T> (e.g. \
+                     TwilioWebhook<web::Bytes>)",
+                )
+                .into());
+            }
+            let accepted = verify(config, &req, payload)
                 .await
                 .map_err(Rejection::from)?;
-            req.extensions_mut().insert(verified.clone());
-            let payload = T::from_request(&req, &mut replay(body))
+            let payload = T::from_request(&req, &mut replay(accepted.body))
                 .await
                 .map_err(Into::into)?;
-            Ok(TwilioWebhook { verified, payload })
+            Ok(TwilioWebhook {
+                verified: accepted.request,
+                payload,
+                completion: accepted.completion,
+            })
         })
     }
 }
@@ -116,15 +137,16 @@ fn config_of(req: &HttpRequest) -> Option<&WebhookConfig> {
         .or_else(|| req.app_data::<WebhookConfig>())
 }
 
-fn missing_config() -> Rejection {
+/// A refusal for a mistake in the application's wiring (500), reported as an `error`
+/// event: it is ours to fix, not the sender's.
+fn misconfigured(why: &'static str) -> Rejection {
     #[cfg(feature = "tracing")]
     tracing::error!(
         target: "twilio_webhook::security",
         event_type = "webhook_misconfigured",
         provider = "twilio",
-        "TwilioWebhook extractor used without a WebhookConfig in app_data; request refused"
+        reason = why,
+        "TwilioWebhook extractor misconfigured; request refused"
     );
-    Rejection::from(Error::Misconfigured(
-        "no WebhookConfig in actix-web app_data",
-    ))
+    Rejection::from(Error::Misconfigured(why))
 }

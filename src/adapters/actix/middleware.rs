@@ -5,11 +5,10 @@ use std::sync::Arc;
 
 use ::actix_web::body::{EitherBody, MessageBody};
 use ::actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
-use ::actix_web::{HttpMessage, ResponseError};
+use ::actix_web::ResponseError;
 use futures_util::future::{ready, LocalBoxFuture, Ready};
 
 use super::{replay, verify, Rejection};
-use crate::adapters::AlreadyVerified;
 use crate::pipeline::WebhookConfig;
 
 /// Verifies every request of the scope or app it wraps.
@@ -106,16 +105,12 @@ where
         Box::pin(async move {
             let (http_req, payload) = req.into_parts();
             match verify(&config, &http_req, payload).await {
-                Ok((verified, body)) => {
-                    http_req
-                        .extensions_mut()
-                        .insert(AlreadyVerified(verified.clone()));
-                    http_req.extensions_mut().insert(verified);
-                    let req = ServiceRequest::from_parts(http_req, replay(body));
-                    service
-                        .call(req)
-                        .await
-                        .map(ServiceResponse::map_into_left_body)
+                Ok(accepted) => {
+                    let req = ServiceRequest::from_parts(http_req, replay(accepted.body));
+                    // An `Err` drops the completion: the handler did not answer.
+                    let res = service.call(req).await?;
+                    accepted.completion.complete(res.status().as_u16());
+                    Ok(res.map_into_left_body())
                 }
                 Err(e) => {
                     let response = Rejection::from(e).error_response();

@@ -1,12 +1,12 @@
 //! actix-web 4: the [`TwilioWebhook`] extractor for single handlers and the
 //! [`TwilioWebhookMiddleware`] for whole scopes.
 //!
-//! Both run the same path ([`crate::pipeline`]): [`WebhookConfig::precheck`] before the
-//! body is touched, the body read chunk by chunk within [`WebhookConfig::body_limit`] (413 as
-//! soon as it is exceeded, without buffering the rest), then [`WebhookConfig::check`].
+//! Both run the pipeline's one sequence ([`WebhookConfig::verify`]): the precheck before
+//! the body is touched, the body read chunk by chunk within [`WebhookConfig::body_limit`]
+//! (413 as soon as it is exceeded, without buffering the rest), then the verdict.
 //! A rejected request gets [`Rejection`]'s response (403, 400, 413 or 500 with a fixed
 //! short text) and the handler is not called. A verified one reaches the handler with its
-//! body unchanged and a [`VerifiedRequest`].
+//! body unchanged and a [`VerifiedRequest`](crate::pipeline::VerifiedRequest).
 //!
 //! Which to use:
 //! - [`TwilioWebhook<T>`] on a handler argument. It reads its [`WebhookConfig`] from
@@ -55,12 +55,12 @@ use ::actix_web::dev::Payload;
 use ::actix_web::http::header::{self, HeaderMap};
 use ::actix_web::http::StatusCode;
 use ::actix_web::web::{Bytes, BytesMut};
-use ::actix_web::{HttpRequest, HttpResponse, ResponseError};
+use ::actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use futures_util::StreamExt;
 
 use crate::error::Error;
 use crate::headers::{HeaderSource, HeaderValue, WithAuthority};
-use crate::pipeline::{response_text, RequestParts, VerifiedRequest, WebhookConfig};
+use crate::pipeline::{Accepted, RequestParts, WebhookConfig};
 
 pub use extractor::TwilioWebhook;
 pub use middleware::{TwilioWebhookMiddleware, TwilioWebhookService};
@@ -78,7 +78,8 @@ impl HeaderSource for HeaderMap {
 }
 
 /// A request that failed verification, as an actix-web error: the status of
-/// [`Error::http_status`] and the fixed text of [`response_text`], nothing else (the
+/// [`Error::http_status`] and the fixed text of
+/// [`response_text`](crate::pipeline::response_text), nothing else (the
 /// precise reason went to the security events and the attempt log).
 ///
 /// ```
@@ -125,42 +126,58 @@ impl std::error::Error for Rejection {
 
 impl ResponseError for Rejection {
     fn status_code(&self) -> StatusCode {
-        StatusCode::from_u16(self.0.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        let (status, _) = crate::adapters::refusal(&self.0);
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     fn error_response(&self) -> HttpResponse {
-        let status = self.status_code();
-        HttpResponse::build(status)
-            .content_type("text/plain; charset=utf-8")
-            .body(response_text(status.as_u16()))
+        let (status, text) = crate::adapters::refusal(&self.0);
+        HttpResponse::build(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        )
+        .content_type(crate::adapters::REFUSAL_CONTENT_TYPE)
+        .body(text)
     }
 }
 
-/// The one path shared by the extractor and the middleware: precheck, read the body within
-/// the limit, check. Returns the verdict and the body bytes to hand on.
+/// The actix side of the one sequence, shared by the extractor and the middleware:
+/// translate the head, read the payload within the limit the pipeline gives, put the
+/// verdict in the request extensions. Returns the verified bytes to hand on.
 async fn verify(
     config: &WebhookConfig,
     req: &HttpRequest,
     payload: Payload,
-) -> Result<(VerifiedRequest, Bytes), Error> {
-    let head = req.head();
-    let parts = RequestParts {
-        method: head.method.as_str(),
-        // The raw request target as received; actix keeps it unchanged in the head.
-        path_and_query: head.uri.path_and_query().map_or("/", |pq| pq.as_str()),
-        headers: &WithAuthority {
-            headers: &head.headers,
-            authority: head.uri.authority().map(|a| a.as_str()),
-        },
-        peer: req.peer_addr(),
+) -> Result<Accepted<Bytes>, Error> {
+    let accepted = {
+        let head = req.head();
+        let parts = RequestParts {
+            method: head.method.as_str(),
+            // The raw request target as received; actix keeps it unchanged in the head.
+            path_and_query: head.uri.path_and_query().map_or("/", |pq| pq.as_str()),
+            headers: &WithAuthority {
+                headers: &head.headers,
+                authority: head.uri.authority().map(|a| a.as_str()),
+            },
+            peer: req.peer_addr(),
+            framework_body_limit: None,
+        };
+        config
+            .verify(&parts, |limit| read_body(payload, limit, &head.headers))
+            .await?
     };
-    config.precheck(&parts)?;
-    let body = read_body(payload, config.body_limit(), &head.headers).await;
-    // A read failure goes through `check` too, so that it is reported.
-    let verified = config
-        .check(&parts, body.as_deref().map_err(Error::clone))
-        .await?;
-    Ok((verified, body?))
+    crate::adapters::put_verdict(&mut *req.extensions_mut(), &accepted.request);
+    Ok(accepted)
+}
+
+/// Whether the request carries a body (`Content-Length` above 0, or chunked), for telling
+/// "no body" from "the body was already taken by an earlier extractor".
+fn has_body(headers: &HeaderMap) -> bool {
+    let declared = crate::pipeline::declared_length(headers).is_some_and(|n| n > 0);
+    let chunked = headers
+        .get_all(header::TRANSFER_ENCODING)
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.to_ascii_lowercase().contains("chunked"));
+    declared || chunked
 }
 
 /// Reads the whole payload, failing as soon as more than `limit` bytes have arrived.
@@ -171,11 +188,7 @@ async fn read_body(
 ) -> Result<Bytes, Error> {
     // Pre-size from Content-Length (already checked against the limit), but cap it: the
     // header is the client's claim, and a slow client should not pin a full limit of memory.
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .unwrap_or(0);
+    let declared = crate::pipeline::declared_length(headers).unwrap_or(0);
     let mut body = BytesMut::with_capacity(declared.min(limit).min(64 * 1024));
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| Error::BodyRead)?;

@@ -7,7 +7,7 @@ use ::axum::extract::{FromRef, FromRequest, Request};
 use super::rejection::TwilioWebhookRejection;
 use super::verify::verify_request;
 use crate::adapters::AlreadyVerified;
-use crate::pipeline::{VerifiedRequest, WebhookConfig};
+use crate::pipeline::{Completion, VerifiedRequest, WebhookConfig};
 
 /// An extractor that verifies the request is an authentic Twilio webhook, then extracts
 /// `T` from the very bytes that were verified (`Form<T>`, `Json<T>`, `Bytes`, `String`, or
@@ -50,12 +50,15 @@ use crate::pipeline::{VerifiedRequest, WebhookConfig};
 ///     .with_state(Arc::new(config));
 /// # let _ = app;
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct TwilioWebhook<T> {
     /// What `T` extracted from the verified body.
     pub payload: T,
     /// Which tenant and key matched, the URL checked, the idempotency token.
     pub verified: VerifiedRequest,
+    /// To finish with the status your handler answers (an extractor never sees the
+    /// response). Behind the middleware or the layer, they complete it themselves.
+    pub completion: Completion,
 }
 
 impl<T> TwilioWebhook<T> {
@@ -75,20 +78,23 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         // Behind `verify_twilio` or the tower layer: one verdict, one report.
-        if let Some(AlreadyVerified(verified)) = req.extensions().get().cloned() {
-            let payload = T::from_request(req, state)
-                .await
-                .map_err(TwilioWebhookRejection::Payload)?;
-            return Ok(TwilioWebhook { payload, verified });
-        }
-        let config = Arc::<WebhookConfig>::from_ref(state);
-        let (req, verified) = verify_request(&config, req)
-            .await
-            .map_err(TwilioWebhookRejection::Unverified)?
-            .into_request();
+        let (req, verified, completion) = match req.extensions().get().cloned() {
+            // Behind the middleware or the layer, which complete the request themselves.
+            Some(AlreadyVerified(verified)) => (req, verified, Completion::new()),
+            None => {
+                let config = Arc::<WebhookConfig>::from_ref(state);
+                verify_request(&config, req)
+                    .await
+                    .map_err(TwilioWebhookRejection::Unverified)?
+            }
+        };
         let payload = T::from_request(req, state)
             .await
             .map_err(TwilioWebhookRejection::Payload)?;
-        Ok(TwilioWebhook { payload, verified })
+        Ok(TwilioWebhook {
+            payload,
+            verified,
+            completion,
+        })
     }
 }

@@ -10,7 +10,6 @@ use ::axum::response::Response;
 
 use super::rejection::{error_response, TwilioWebhookRejection};
 use super::verify::verify_request;
-use crate::adapters::AlreadyVerified;
 use crate::error::Error;
 use crate::pipeline::{VerifiedRequest, WebhookConfig};
 
@@ -48,12 +47,10 @@ pub async fn verify_twilio(
     next: Next,
 ) -> Response {
     match verify_request(&config, req).await {
-        Ok(checked) => {
-            let (mut req, verified) = checked.into_request();
-            req.extensions_mut()
-                .insert(AlreadyVerified(verified.clone()));
-            req.extensions_mut().insert(verified);
-            next.run(req).await
+        Ok((req, _verified, completion)) => {
+            let res = next.run(req).await;
+            completion.complete(res.status().as_u16());
+            res
         }
         Err(e) => error_response(&e),
     }

@@ -3,17 +3,15 @@
 use core::convert::Infallible;
 use core::fmt;
 
-use ::axum::http::StatusCode;
 use ::axum::response::{IntoResponse, Response};
 
 use crate::error::Error;
-use crate::pipeline::response_text;
 
 /// Why [`TwilioWebhook`](super::TwilioWebhook) or [`TwilioVerified`](super::TwilioVerified)
 /// refused a request.
 ///
 /// As a response, [`Unverified`](Self::Unverified) is `err.http_status()` (400, 403, 413 or
-/// 500) with the fixed text of [`response_text`]; it never echoes the request, the expected
+/// 500) with the fixed text of [`response_text`](crate::pipeline::response_text); it never echoes the request, the expected
 /// signature or the reason. The reason was already reported (tracing events, attempt log).
 /// [`Payload`](Self::Payload) is the inner extractor's own rejection, passed through
 /// unchanged: the request *was* authentic, its body just does not fit `T` (for example
@@ -79,6 +77,5 @@ impl<R: std::error::Error + 'static> std::error::Error for TwilioWebhookRejectio
 
 /// The response for a refused request (shared with the middleware).
 pub(super) fn error_response(err: &Error) -> Response {
-    let status = StatusCode::from_u16(err.http_status()).unwrap_or(StatusCode::FORBIDDEN);
-    (status, response_text(status.as_u16())).into_response()
+    crate::adapters::http::refusal_response(err)
 }

@@ -4,7 +4,6 @@ use bytes::Bytes;
 use http_body_util::{Either, Full};
 
 use crate::error::Error;
-use crate::pipeline::response_text;
 
 /// The response body of a [`TwilioWebhookService`](super::TwilioWebhookService) wrapping a
 /// service whose responses carry `B`: `Either::Left(B)` when the request was verified
@@ -25,8 +24,9 @@ use crate::pipeline::response_text;
 pub type ResponseBody<B> = Either<B, Full<Bytes>>;
 
 /// The response for a refused request: status [`Error::http_status`], `Content-Type:
-/// text/plain; charset=utf-8`, body [`response_text`] (`Forbidden`, `Bad Request`,
-/// `Payload Too Large` or `Internal Server Error`). Nothing about the error itself is
+/// text/plain; charset=utf-8`, body the fixed text (`Forbidden`, `Bad Request`,
+/// `Payload Too Large` or `Internal Server Error`; see
+/// [`response_text`](crate::pipeline::response_text)). Nothing about the error itself is
 /// sent: the reason is in the events and the attempt log.
 ///
 /// ```
@@ -36,15 +36,5 @@ pub type ResponseBody<B> = Either<B, Full<Bytes>>;
 /// assert_eq!(res.headers()["content-type"], "text/plain; charset=utf-8");
 /// ```
 pub fn error_response(err: &Error) -> http::Response<Full<Bytes>> {
-    let status = err.http_status();
-    let mut res = http::Response::new(Full::new(Bytes::from_static(
-        response_text(status).as_bytes(),
-    )));
-    *res.status_mut() =
-        http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-    res.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    res
+    crate::adapters::http::refusal_response(err)
 }

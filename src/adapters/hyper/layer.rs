@@ -158,13 +158,10 @@ where
         let config = self.config.clone();
         Box::pin(async move {
             match verify_request(&config, req).await {
-                Ok((mut req, verified)) => {
-                    // An axum `TwilioWebhook` extractor behind this layer takes this verdict.
-                    #[cfg(feature = "axum")]
-                    req.extensions_mut()
-                        .insert(crate::adapters::AlreadyVerified(verified.clone()));
-                    req.extensions_mut().insert(verified);
+                Ok((req, _verified, completion)) => {
+                    // A failed call drops the completion: the handler did not answer.
                     let res = inner.call(req).await?;
+                    completion.complete(res.status().as_u16());
                     Ok(res.map(Either::Left))
                 }
                 Err(err) => Ok(error_response(&err).map(Either::Right)),

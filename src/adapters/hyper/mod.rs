@@ -3,9 +3,17 @@
 //! tower service (a hyper server through `service_fn`, an axum `Router`, tonic …).
 //!
 //! Both only translate between `http` types and [`crate::pipeline`]: the request's parts
-//! become [`RequestParts`], the body is read within [`WebhookConfig::body_limit`], and the
-//! verdict becomes either the request (body re-injected as [`Full<Bytes>`]) with a
-//! [`VerifiedRequest`], or a fixed short response ([`error_response`]).
+//! become [`RequestParts`](crate::pipeline::RequestParts), the body is read within
+//! [`WebhookConfig::body_limit`], and the verdict becomes either the request (body
+//! re-injected as [`Full<Bytes>`]) with a [`VerifiedRequest`], or a fixed short response
+//! ([`error_response`]).
+//!
+//! # Inside axum routers
+//!
+//! With the `axum` feature on, the layer checks axum's `OriginalUri` (the full path, as
+//! Twilio signed it) when the request has one, so it works inside `Router::nest`. With
+//! `hyper` alone it cannot know axum's type and checks the request URI as it reaches it:
+//! inside nested axum routers, use the axum adapter (or enable the `axum` feature).
 //!
 //! # Peer address
 //!
@@ -36,16 +44,16 @@
 //!     .header("x-twilio-signature", signature)
 //!     .body(Full::new(bytes::Bytes::from(body)))
 //!     .unwrap();
-//! let (req, verified) = verify_request(&config, req).await.unwrap();
+//! let (req, verified, completion) = verify_request(&config, req).await.unwrap();
 //! assert_eq!(verified.url, "https://api.example.com/hook");
+//! // ... the handler answers ...
+//! completion.complete(200);
 //! # let _ = req;
 //! # });
 //! ```
 
 mod body;
 mod layer;
-
-use std::net::SocketAddr;
 
 use bytes::Bytes;
 use http_body::Body;
@@ -55,8 +63,7 @@ pub use body::{error_response, ResponseBody};
 pub use layer::{TwilioWebhookLayer, TwilioWebhookService};
 
 use crate::error::Error;
-use crate::headers::WithAuthority;
-use crate::pipeline::{RequestParts, VerifiedRequest, WebhookConfig};
+use crate::pipeline::{Completion, VerifiedRequest, WebhookConfig};
 
 /// The error a request body's error must convert into (as [`http_body_util::Limited`]
 /// requires): hyper's `Incoming`, axum's `Body` and `Full` all qualify.
@@ -66,17 +73,20 @@ use crate::pipeline::{RequestParts, VerifiedRequest, WebhookConfig};
 /// let e: BoxError = "connection reset".into();
 /// assert_eq!(e.to_string(), "connection reset");
 /// ```
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub type BoxError = crate::adapters::http::BoxError;
 
-/// Verifies a request: checks the signature header and any declared `Content-Length`
-/// before reading the body, reads the body within [`WebhookConfig::body_limit`] (stopping at
-/// the limit, never buffering the rest), then judges it with [`WebhookConfig::check`].
+/// Verifies a request: checks the signature header, the content type and any declared
+/// `Content-Length` before reading the body, reads the body within
+/// [`WebhookConfig::body_limit`] (stopping at the limit, never buffering the rest), then
+/// judges it ([`WebhookConfig::verify`]).
 ///
 /// On success returns the request with its body re-injected as [`Full<Bytes>`] (the same
-/// bytes, unchanged) and the [`VerifiedRequest`]. On failure returns the [`Error`]: answer
-/// it with [`error_response`]. Every attempt is reported by the pipeline (events, attempt
-/// log); do not report it again. The peer address is the [`SocketAddr`] in the request's
-/// extensions, if the server put one there.
+/// bytes, unchanged) and the [`VerifiedRequest`] in its extensions and beside it, and the
+/// [`Completion`] to finish with your handler's response status. On failure returns the
+/// [`Error`]: answer it with [`error_response`]. Every attempt is reported by the pipeline
+/// (events, attempt log); do not report it again. The peer address is the
+/// [`SocketAddr`](std::net::SocketAddr) in the request's extensions, if the server put
+/// one there.
 ///
 /// ```
 /// use http_body_util::Full;
@@ -97,28 +107,15 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub async fn verify_request<B>(
     config: &WebhookConfig,
     req: http::Request<B>,
-) -> Result<(http::Request<Full<Bytes>>, VerifiedRequest), Error>
+) -> Result<(http::Request<Full<Bytes>>, VerifiedRequest, Completion), Error>
 where
     B: Body,
     B::Error: Into<BoxError>,
 {
-    let (parts, body) = req.into_parts();
-    let request = RequestParts {
-        method: parts.method.as_str(),
-        // `http` keeps the request target's text as received; it is not re-encoded.
-        path_and_query: parts.uri.path_and_query().map_or("", |p| p.as_str()),
-        headers: &WithAuthority {
-            headers: &parts.headers,
-            authority: parts.uri.authority().map(|a| a.as_str()),
-        },
-        peer: parts.extensions.get::<SocketAddr>().copied(),
-    };
-    config.precheck(&request)?;
-    let (bytes, read) =
-        match crate::adapters::http_body::read_limited(body, config.body_limit()).await {
-            Ok(bytes) => (bytes, Ok(())),
-            Err(e) => (Bytes::new(), Err(e)),
-        };
-    let verified = config.check(&request, read.map(|()| &bytes[..])).await?;
-    Ok((http::Request::from_parts(parts, Full::new(bytes)), verified))
+    let (parts, accepted) = crate::adapters::http::verify(config, req, None).await?;
+    Ok((
+        http::Request::from_parts(parts, Full::new(accepted.body)),
+        accepted.request,
+        accepted.completion,
+    ))
 }
