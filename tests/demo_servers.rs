@@ -439,9 +439,13 @@ fn a_slow_store_overflows_the_queue_requests_unaffected_drops_counted_and_report
     let db = dir.join("log.sqlite3");
     let n = 150;
     let queue = 10;
+    // Batches of 5: at most the queue and one batch are kept while the store is stuck.
     let server = Server::start_logging(
         "axum_server",
-        &[("WEBHOOK_LOG_DB", db.display().to_string())],
+        &[
+            ("WEBHOOK_LOG_DB", db.display().to_string()),
+            ("WEBHOOK_LOG_BATCH", "5".to_owned()),
+        ],
         queue,
         "error,twilio_webhook::security=warn",
     );

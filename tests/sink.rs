@@ -90,12 +90,13 @@ async fn queue_overflow_drops_records_never_requests_and_reports_once_a_second()
     });
     let config = SinkConfig {
         capacity: 8,
+        batch_size: 8,
         ..fast()
     };
     let (sink, writer) = AttemptSink::spawn(store.clone(), config);
     let webhook = report_support::config().with_attempt_log(sink.clone());
 
-    // The store takes nothing: at most the queue (8) and one batch in hand (≤ 8) are kept.
+    // The store takes nothing: at most the queue (8) and one batch in hand (8) are kept.
     send_forged(&webhook, 100).await;
     let stats = sink.stats();
     assert_eq!(stats.offered, 100);

@@ -1,7 +1,8 @@
 //! The demo servers' attempt log (table `webhook_log`), written through the crate's
 //! non-blocking sink: `DATABASE_URL=postgres://…` writes to PostgreSQL; otherwise SQLite in
 //! the file `WEBHOOK_LOG_DB` (default `webhook_log.sqlite3` in the working directory).
-//! `WEBHOOK_LOG_QUEUE` sets the queue capacity (default 10,000). On SIGINT or SIGTERM a
+//! `WEBHOOK_LOG_QUEUE` sets the queue capacity (default 10,000), `WEBHOOK_LOG_BATCH` the
+//! batch size (default 256). On SIGINT or SIGTERM a
 //! server stops accepting, finishes its requests, then [`DemoLog::shutdown`] writes what
 //! is queued.
 #![allow(dead_code)] // each demo uses a different subset
