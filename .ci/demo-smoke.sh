@@ -6,9 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
 
-FEATURES=axum,actix,hyper,tracing,serde
-cargo build --quiet --features "$FEATURES" --example axum_server --example actix_server --example hyper_server --example sign
-BIN=target/debug/examples
+FEATURES=axum,actix,hyper,tracing,serde,sqlite,postgres
+cargo build --quiet --features "$FEATURES" --example axum_server --example actix_server --example hyper_server
+# Requests are signed with the crate's own command (token from the environment, never an argument).
+cargo build --quiet --features cli --bin twilio-webhook
+TARGET=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)
+BIN=$TARGET/debug/examples
+SIGN=$TARGET/debug/twilio-webhook
 TOKEN=ci-smoke-token-5f1e
 WORK=$(mktemp -d)
 PID=""
@@ -28,7 +32,7 @@ post() {
 
 start() { # demo port [env...]
   local demo=$1 port=$2; shift 2
-  (cd "$WORK" && exec env "$@" PORT="$port" TWILIO_AUTH_TOKEN=$TOKEN "$OLDPWD/$BIN/$demo" >"$WORK/$demo.out" 2>&1) &
+  (cd "$WORK" && exec env "$@" PORT="$port" TWILIO_AUTH_TOKEN=$TOKEN "$BIN/$demo" >"$WORK/$demo.out" 2>&1) &
   PID=$!
   for _ in $(seq 100); do
     curl -s -o /dev/null "http://127.0.0.1:$port/" && return 0
@@ -48,7 +52,7 @@ for demo in axum_server actix_server hyper_server; do
   for endpoint in "/v1/webhooks/twilio 200" "/v1/webhooks/twilio/status 204"; do
     set -- $endpoint
     url="http://127.0.0.1:$port$1"
-    sig=$("$BIN/sign" "$url" "$TOKEN" "${PARAMS[@]}" | sed -n 's/^X-Twilio-Signature: //p')
+    sig=$(TWILIO_AUTH_TOKEN=$TOKEN "$SIGN" sign "$url" "${PARAMS[@]}" | sed -n 's/^X-Twilio-Signature: //p')
     got=$(post "$url" "$sig" "Hello ✅ it's me")
     [ "$got" = "$2" ] || fail "$demo $1 signed: got $got, want $2"
     got=$(post "$url" "$sig" "Hello ✅ it's you")

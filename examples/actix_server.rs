@@ -9,6 +9,8 @@
 //! It shows both ways in: the incoming-message route uses the `TwilioWebhook` extractor
 //! with a typed form, the status-callback scope uses `TwilioWebhookMiddleware`.
 
+#[path = "common/attempt_log.rs"]
+mod attempt_log;
 #[path = "common/demo.rs"]
 mod demo;
 #[path = "common/observe.rs"]
@@ -64,6 +66,9 @@ fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
 async fn main() -> std::io::Result<()> {
     let _guard = observe::init();
     let demo = demo::DemoConfig::from_env();
+    let log = attempt_log::attempt_log()
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     let public_url = PublicUrl::base(&demo.public_url).unwrap_or_else(|e| {
         eprintln!("PUBLIC_URL {:?} is not usable: {e}", demo.public_url);
         std::process::exit(2);
@@ -76,7 +81,7 @@ async fn main() -> std::io::Result<()> {
         public_url,
     )
     .with_body_limit(64 * 1024)
-    .with_attempt_log(observe::attempt_log());
+    .with_attempt_log(log.sink.clone());
     // The extractor finds its config in app_data; the middleware holds its own handle.
     let data = web::Data::new(config);
     let middleware = TwilioWebhookMiddleware::new(data.clone().into_inner());
@@ -93,6 +98,9 @@ async fn main() -> std::io::Result<()> {
             )
     })
     .bind(demo.addr())?
+    // actix stops gracefully on SIGINT and SIGTERM by itself: in-flight requests finish.
     .run()
-    .await
+    .await?;
+    log.shutdown().await;
+    Ok(())
 }

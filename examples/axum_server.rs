@@ -1,13 +1,16 @@
 //! The original system's two Twilio endpoints on axum 0.8, verified by `TwilioWebhook`.
 //!
 //! ```sh
-//! cargo run --example axum_server --features axum,tracing,serde
+//! cargo run --example axum_server --features axum,tracing,serde,sqlite,postgres
 //! ```
 //!
 //! It prints signed `curl` commands to try. Environment: `TWILIO_AUTH_TOKEN`, `PUBLIC_URL`
 //! (the URL Twilio calls, without the path), `PORT` (3000), `BIND` (127.0.0.1),
-//! `RUST_LOG`, `LOG_FORMAT=json`.
+//! `RUST_LOG`, `LOG_FORMAT=json`, `DATABASE_URL` / `WEBHOOK_LOG_DB` (the attempt log, see
+//! `common/observe.rs`). SIGINT or SIGTERM stops it gracefully and flushes the log.
 
+#[path = "common/attempt_log.rs"]
+mod attempt_log;
 #[path = "common/demo.rs"]
 mod demo;
 #[path = "common/observe.rs"]
@@ -31,6 +34,7 @@ type Params = Form<HashMap<String, String>>;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let _guard = observe::init();
     let demo = demo::DemoConfig::from_env();
+    let log = attempt_log::attempt_log().await?;
 
     let verifier = Verifier::builder()
         .auth_token(&demo.auth_token)
@@ -39,7 +43,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         StaticKeys::with_tenant_id(verifier, demo.tenant_id.as_str()),
         PublicUrl::base(&demo.public_url)?,
     )
-    .with_attempt_log(observe::attempt_log());
+    .with_attempt_log(log.sink.clone());
 
     let app = Router::new()
         .route(demo::INCOMING_PATH, post(incoming))
@@ -53,10 +57,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
+    .with_graceful_shutdown(attempt_log::shutdown_signal())
     .await?;
+    // Every request was answered: write what the sink still holds.
+    log.shutdown().await;
     Ok(())
 }
 

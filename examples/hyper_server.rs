@@ -9,6 +9,8 @@
 //! (what Twilio calls, e.g. your tunnel's https URL), `PORT` (3000), `BIND` (127.0.0.1),
 //! `RUST_LOG`, `LOG_FORMAT=json`.
 
+#[path = "common/attempt_log.rs"]
+mod attempt_log;
 #[path = "common/demo.rs"]
 mod demo;
 #[path = "common/observe.rs"]
@@ -52,6 +54,7 @@ async fn route(req: Request<Full<Bytes>>) -> Result<Response<Full<Bytes>>, Infal
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let _guard = observe::init();
     let demo = demo::DemoConfig::from_env();
+    let log = attempt_log::attempt_log().await?;
     let config = WebhookConfig::new(
         StaticKeys::with_tenant_id(
             Verifier::builder()
@@ -61,30 +64,42 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
         PublicUrl::base(&demo.public_url)?,
     )
-    .with_attempt_log(observe::attempt_log());
+    .with_attempt_log(log.sink.clone());
     let app = TwilioWebhookLayer::new(config).layer(tower::service_fn(route));
 
     let listener = tokio::net::TcpListener::bind(demo.addr()).await?;
     println!("{}", demo.banner("hyper"));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let signal = attempt_log::shutdown_signal();
+    tokio::pin!(signal);
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => accepted?,
-            _ = tokio::signal::ctrl_c() => return Ok(()),
+            () = &mut signal => break,
         };
         let app = app.clone();
+        // hyper serves `hyper::service::Service`; the tower service is called per request,
+        // with the peer address where the layer looks for it.
+        let svc = hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(peer);
+            app.clone().oneshot(req)
+        });
+        let conn =
+            hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc);
+        // Watched: on shutdown, idle connections close and in-flight requests finish.
+        let conn = graceful.watch(conn);
         tokio::spawn(async move {
-            // hyper serves `hyper::service::Service`; the tower service is called per request,
-            // with the peer address where the layer looks for it.
-            let svc = hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
-                req.extensions_mut().insert(peer);
-                app.clone().oneshot(req)
-            });
-            if let Err(e) = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), svc)
-                .await
-            {
+            if let Err(e) = conn.await {
                 tracing::debug!(error = %e, %peer, "connection ended with an error");
             }
         });
     }
+    if tokio::time::timeout(std::time::Duration::from_secs(10), graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after 10 s; stopping anyway");
+    }
+    log.shutdown().await;
+    Ok(())
 }

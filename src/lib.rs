@@ -47,7 +47,8 @@ pub mod headers;
 #[cfg_attr(docsrs, doc(cfg(feature = "pipeline")))]
 pub mod pipeline;
 #[cfg(feature = "pipeline")]
-mod redact;
+#[cfg_attr(docsrs, doc(cfg(feature = "pipeline")))]
+pub mod redact;
 #[cfg(feature = "pipeline")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pipeline")))]
 pub mod report;

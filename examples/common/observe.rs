@@ -7,14 +7,8 @@
 //! - `SENTRY_DSN`: when set, forged or unsigned requests and every `error` become Sentry
 //!   events, other `warn`/`info` events breadcrumbs (see [`sentry_layers`]).
 //!   `SENTRY_ENVIRONMENT` and `SENTRY_RELEASE` are honoured by the SDK.
-//! - `WEBHOOK_LOG_DB`: the SQLite attempt log (default `webhook_log.sqlite3` in the working
-//!   directory).
+//! - The attempt log: see `attempt_log.rs` beside this file.
 #![allow(dead_code)] // each demo uses a different subset
-
-#[path = "sqlite_log.rs"]
-mod sqlite_log;
-
-pub use sqlite_log::SqliteLog;
 
 use sentry::integrations::tracing::{BreadcrumbLayer, ErrorLayer};
 use tracing::{Level, Metadata, Subscriber};
@@ -101,24 +95,4 @@ fn sentry_event(meta: &Metadata<'_>) -> bool {
 
 fn sentry_breadcrumb(meta: &Metadata<'_>) -> bool {
     meta.is_event() && matches!(*meta.level(), Level::WARN | Level::INFO) && !is_alert(meta)
-}
-
-/// The attempt log the demo servers write to: SQLite at `WEBHOOK_LOG_DB` (default
-/// `webhook_log.sqlite3`), or in memory if that file cannot be opened (reported).
-pub fn attempt_log() -> SqliteLog {
-    let path = std::env::var("WEBHOOK_LOG_DB")
-        .ok()
-        .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| "webhook_log.sqlite3".to_owned());
-    match SqliteLog::open(&path) {
-        Ok(log) => {
-            tracing::info!(path = %path, "webhook attempt log: SQLite table webhook_log");
-            log
-        }
-        Err(e) => {
-            tracing::error!(path = %path, error = %e,
-                "cannot open the webhook attempt log; keeping it in memory");
-            SqliteLog::in_memory().expect("an in-memory SQLite database always opens")
-        }
-    }
 }

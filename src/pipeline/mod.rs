@@ -167,6 +167,7 @@ pub struct WebhookConfig {
     public_url: PublicUrl,
     body_limit: usize,
     attempt_log: Option<Arc<dyn AttemptLog>>,
+    redaction: crate::redact::Redaction,
 }
 
 impl std::fmt::Debug for WebhookConfig {
@@ -187,6 +188,7 @@ impl WebhookConfig {
             public_url,
             body_limit: DEFAULT_BODY_LIMIT,
             attempt_log: None,
+            redaction: crate::redact::Redaction::default(),
         }
     }
 
@@ -208,6 +210,24 @@ impl WebhookConfig {
     /// Sets the hook that receives every attempt.
     pub fn with_attempt_log(mut self, log: impl AttemptLog) -> Self {
         self.attempt_log = Some(Arc::new(log));
+        self
+    }
+
+    /// Sets what the attempt log may keep: payload policy and extra header names to
+    /// redact (default: [`Redaction::default`](crate::redact::Redaction)).
+    ///
+    /// ```
+    /// use twilio_webhook::pipeline::WebhookConfig;
+    /// use twilio_webhook::redact::{Keep, PayloadPolicy, Redaction};
+    /// let config = WebhookConfig::single_token("auth token", "https://api.example.com").unwrap()
+    ///     .with_redaction(Redaction::default().with_payload(PayloadPolicy {
+    ///         verified: Keep::Full,
+    ///         refused: Keep::Prefix(0),
+    ///     }));
+    /// # let _ = config;
+    /// ```
+    pub fn with_redaction(mut self, redaction: crate::redact::Redaction) -> Self {
+        self.redaction = redaction;
         self
     }
 

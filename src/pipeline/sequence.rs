@@ -246,7 +246,8 @@ impl WebhookConfig {
             client,
             user_agent: parts.headers.get(names::USER_AGENT).text(),
             idempotency_token: parts.headers.get(names::IDEMPOTENCY_TOKEN).text(),
-            payload,
+            body: payload,
+            redaction: &self.redaction,
             headers: parts.headers,
         };
         report::report(&attempt, self.attempt_log.as_deref());

@@ -5,13 +5,15 @@ use std::net::IpAddr;
 use std::time::SystemTime;
 
 use crate::error::{Error, ErrorClass};
-use crate::headers::{names, HeaderSource};
-use crate::redact::{fingerprint, mask_password, CREDENTIAL_HEADERS};
+use crate::headers::HeaderSource;
+use crate::redact::{mask_userinfo, Redaction};
 use crate::url::VariantSet;
 use crate::verifier::Verified;
 
 /// The outcome as the original system's webhook log named it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum AttemptStatus {
     /// Verified and passed to the handler.
     Success,
@@ -78,35 +80,6 @@ impl fmt::Display for ClientAddr<'_> {
     }
 }
 
-/// A URL whose query values and userinfo password print as `***` (names kept), for events.
-///
-/// ```
-/// use twilio_webhook::report::RedactedUrl;
-/// assert_eq!(RedactedUrl("https://h/x?a=1&bodySHA256=ab#f").to_string(), "https://h/x?a=***&bodySHA256=***");
-/// assert_eq!(RedactedUrl("https://user:pw@h/x").to_string(), "https://user:***@h/x");
-/// ```
-#[derive(Debug, Clone, Copy)]
-pub struct RedactedUrl<'a>(pub &'a str);
-
-impl fmt::Display for RedactedUrl<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let url = self.0.split('#').next().unwrap_or("");
-        let url = mask_password(url);
-        let Some((base, query)) = url.split_once('?') else {
-            return f.write_str(&url);
-        };
-        f.write_str(base)?;
-        for (i, pair) in query.split('&').enumerate() {
-            f.write_str(if i == 0 { "?" } else { "&" })?;
-            match pair.split_once('=') {
-                Some((name, _)) => write!(f, "{name}=***")?,
-                None => f.write_str(pair)?,
-            }
-        }
-        Ok(())
-    }
-}
-
 /// One webhook attempt, borrowed from the request; what events and [`AttemptLog`]s see.
 #[derive(Clone, Copy)]
 pub struct Attempt<'a> {
@@ -120,9 +93,8 @@ pub struct Attempt<'a> {
     pub method: &'a str,
     /// The request path, without query (the endpoint).
     pub endpoint: &'a str,
-    /// The public URL checked, when it could be built (query values may be personal data:
-    /// events print it through [`RedactedUrl`]).
-    pub url: Option<&'a str>,
+    /// The public URL checked, as received (userinfo included): read it with [`url`](Self::url).
+    pub(crate) url: Option<&'a str>,
     /// `success`, `unauthorized` or `error`.
     pub status: AttemptStatus,
     /// Why it was refused.
@@ -137,8 +109,11 @@ pub struct Attempt<'a> {
     pub user_agent: Option<&'a str>,
     /// `I-Twilio-Idempotency-Token`: equal on Twilio's retries of one delivery.
     pub idempotency_token: Option<&'a str>,
-    /// The body as received (empty when refused before it was read).
-    pub payload: &'a [u8],
+    /// The body as received (empty when refused before it was read): read it through
+    /// [`payload`](Self::payload), which applies the payload policy.
+    pub(crate) body: &'a [u8],
+    /// What may be kept of headers and body.
+    pub(crate) redaction: &'a Redaction,
     pub(crate) headers: &'a dyn HeaderSource,
 }
 
@@ -148,38 +123,58 @@ impl<'a> Attempt<'a> {
         super::event_type(self.error)
     }
 
-    /// The headers (names lowercased), with `X-Twilio-Signature` replaced by a fingerprint
-    /// (`sha256:` + the first 12 hex digits of the SHA-256 of its value): enough to spot
-    /// a replayed signature, useless for forging one. Credentials (`Authorization`, which
-    /// Twilio sends when the webhook URL holds `user:password@`, `Proxy-Authorization`,
-    /// `Cookie`) are replaced by `[redacted]`.
+    /// The public URL checked, when it could be built, with its userinfo (`user:password@`
+    /// or an API key as `key@`) masked as `***@`. Query values may be personal data:
+    /// events print it through [`RedactedUrl`](crate::redact::RedactedUrl).
+    pub fn url(&self) -> Option<std::borrow::Cow<'a, str>> {
+        self.url.map(mask_userinfo)
+    }
+
+    /// The headers in order (names lowercased), redacted by the rule in
+    /// [`redact`](crate::redact): `X-Twilio-Signature` as a fingerprint (`sha256:` + 12 hex
+    /// digits), credential-like headers (`Authorization`, `Cookie`, `X-Api-Key`,
+    /// `X-Session-Id`, …, and the configured extra names) as `[redacted]`,
+    /// `I-Twilio-Idempotency-Token` and the rest verbatim.
     pub fn headers(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         self.headers.for_each(&mut |name, value| {
-            let value = if name.eq_ignore_ascii_case(names::SIGNATURE) {
-                fingerprint(value)
-            } else if CREDENTIAL_HEADERS
-                .iter()
-                .any(|c| name.eq_ignore_ascii_case(c))
-            {
-                "[redacted]".to_owned()
-            } else {
-                String::from_utf8_lossy(value).into_owned()
-            };
-            out.push((name.to_ascii_lowercase(), value));
+            out.push((
+                name.to_ascii_lowercase(),
+                self.redaction.header_value(name, value),
+            ));
         });
         out
+    }
+
+    /// The body as the payload policy keeps it: whole when verified (by default), at most
+    /// a prefix (2 KiB by default) when refused. Empty when refused before it was read.
+    pub fn payload(&self) -> &'a [u8] {
+        self.redaction
+            .payload
+            .for_verdict(self.verified.is_some())
+            .apply(self.body)
+    }
+
+    /// The length in bytes of the whole body as received.
+    pub fn payload_len(&self) -> usize {
+        self.body.len()
+    }
+
+    /// The SHA-256 of the whole body as received, in lowercase hex (computed on call).
+    pub fn payload_sha256(&self) -> String {
+        crate::body_sha256_hex(self.body)
     }
 
     /// An owned copy, for logs that keep records.
     pub fn to_record(&self) -> AttemptRecord {
         AttemptRecord {
+            id: record_id(),
             time: self.time,
             provider: self.provider,
             tenant_id: self.tenant_id.map(str::to_owned),
             method: self.method.to_owned(),
             endpoint: self.endpoint.to_owned(),
-            url: self.url.map(|u| mask_password(u).into_owned()),
+            url: self.url().map(std::borrow::Cow::into_owned),
             status: self.status,
             event_type: self.event_type(),
             reason: self.error.map(ToString::to_string),
@@ -189,7 +184,9 @@ impl<'a> Attempt<'a> {
             user_agent: self.user_agent.map(str::to_owned),
             idempotency_token: self.idempotency_token.map(str::to_owned),
             headers: self.headers(),
-            payload: String::from_utf8_lossy(self.payload).into_owned(),
+            payload: String::from_utf8_lossy(self.payload()).into_owned(),
+            payload_len: self.payload_len() as u64,
+            payload_sha256: self.payload_sha256(),
         }
     }
 }
@@ -201,16 +198,26 @@ impl fmt::Debug for Attempt<'_> {
             .field("endpoint", &self.endpoint)
             .field("status", &self.status)
             .field("error", &self.error)
-            .field("payload_len", &self.payload.len())
+            .field("payload_len", &self.body.len())
             .finish_non_exhaustive()
     }
 }
 
 /// An owned [`Attempt`]: what an audit log stores.
+///
+/// With feature `serde` it serialises with the field names below, `time` as RFC 3339 in
+/// UTC with microseconds (`2026-12-01T07:57:39.123456Z`), `status` as `success`,
+/// `unauthorized` or `error`, and `headers` as `[[name, value], …]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct AttemptRecord {
+    /// Unique to this record (32 hex digits, random per process, then counted): a store
+    /// that retries a write after a lost reply (connection cut mid-commit) keys on it so the
+    /// record is stored once.
+    pub id: String,
     /// When.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "serialize_rfc3339"))]
     pub time: SystemTime,
     /// `twilio`.
     pub provider: &'static str,
@@ -220,7 +227,7 @@ pub struct AttemptRecord {
     pub method: String,
     /// Path without query.
     pub endpoint: String,
-    /// Public URL checked (a userinfo password masked as `***`).
+    /// Public URL checked (userinfo masked as `***@`).
     pub url: Option<String>,
     /// Outcome.
     pub status: AttemptStatus,
@@ -238,10 +245,42 @@ pub struct AttemptRecord {
     pub user_agent: Option<String>,
     /// `I-Twilio-Idempotency-Token`.
     pub idempotency_token: Option<String>,
-    /// Headers, signature fingerprinted.
+    /// Headers in order, redacted as [`Attempt::headers`] says.
     pub headers: Vec<(String, String)>,
-    /// The body (lossy UTF-8).
+    /// The body as the payload policy keeps it (lossy UTF-8): see [`Attempt::payload`].
     pub payload: String,
+    /// Length in bytes of the whole body as received.
+    pub payload_len: u64,
+    /// SHA-256 of the whole body as received, lowercase hex.
+    pub payload_sha256: String,
+}
+
+/// A new record id: SHA-256 of a per-process random seed (the OS randomness std's
+/// `RandomState` draws) and a counter, truncated to 128 bits.
+fn record_id() -> String {
+    use sha2::{Digest, Sha256};
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::OnceLock;
+    static SEED: OnceLock<[u64; 2]> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let seed = SEED.get_or_init(|| {
+        let draw = |salt: u64| {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u64(salt);
+            h.finish()
+        };
+        [draw(1), draw(2)]
+    });
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let mut d = Sha256::new();
+    d.update(seed[0].to_le_bytes());
+    d.update(seed[1].to_le_bytes());
+    d.update(n.to_le_bytes());
+    d.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Receives one record per webhook attempt, after the verdict.
@@ -264,4 +303,60 @@ pub trait AttemptLog: Send + Sync + 'static {
     /// Stores one attempt.
     fn record(&self, attempt: &Attempt<'_>)
         -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
+}
+
+/// `t` as RFC 3339 in UTC with six fractional digits (`2026-12-01T07:57:39.123456Z`): a
+/// fixed width, so that text comparison orders times (SQLite compares them as text).
+#[cfg(any(feature = "serde", feature = "postgres", feature = "sqlite"))]
+pub(crate) fn rfc3339(t: SystemTime) -> String {
+    // Times before 1970 do not occur (records are stamped with `now`); they print as 1970.
+    let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (y, m, day) = civil_from_days(days as i64);
+    format!(
+        "{y:04}-{m:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        d.subsec_micros()
+    )
+}
+
+/// Year, month, day of the proleptic Gregorian calendar for days since 1970-01-01
+/// (Howard Hinnant's `civil_from_days`).
+#[cfg(any(feature = "serde", feature = "postgres", feature = "sqlite"))]
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(feature = "serde")]
+fn serialize_rfc3339<S: serde::Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&rfc3339(*t))
+}
+
+#[cfg(all(test, any(feature = "serde", feature = "postgres", feature = "sqlite")))]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn rfc3339_is_utc_with_fixed_microseconds() {
+        let t = UNIX_EPOCH + Duration::from_micros(1_764_575_859_000_042);
+        assert_eq!(super::rfc3339(t), "2025-12-01T07:57:39.000042Z");
+        assert_eq!(super::rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000000Z");
+        // A leap day, and the last second of a year.
+        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400);
+        assert_eq!(super::rfc3339(leap), "2000-02-29T00:00:00.000000Z");
+        let eoy = UNIX_EPOCH + Duration::from_secs(1_798_761_599);
+        assert_eq!(super::rfc3339(eoy), "2026-12-31T23:59:59.000000Z");
+    }
 }

@@ -10,8 +10,9 @@
 use tracing::field::{display, DisplayValue};
 use tracing::{Level, Metadata};
 
-use super::{Attempt, ClientAddr, RedactedUrl, SECURITY_TARGET};
+use super::{Attempt, ClientAddr, SECURITY_TARGET};
 use crate::error::{Error, ErrorClass};
+use crate::redact::RedactedUrl;
 use crate::url::VariantSet;
 
 /// One security event with the full field set. `$name` must be the attempt's event type,
@@ -95,6 +96,37 @@ pub(super) fn log_failed(a: &Attempt<'_>, e: &(dyn std::error::Error + Send + Sy
         tenant_id = a.tenant_id,
         endpoint = a.endpoint,
         status = a.status.as_str(),
+        reason = %e,
+        "could not write the webhook attempt log"
+    );
+}
+
+/// Records dropped by the attempt sink (queue full, or offered after shutdown).
+#[cfg(feature = "sink")]
+pub(super) fn log_dropped(dropped: u64, dropped_total: u64) {
+    tracing::event!(
+        name: "webhook_log_dropped",
+        target: SECURITY_TARGET,
+        Level::WARN,
+        event_type = "webhook_log_dropped",
+        provider = "twilio",
+        dropped,
+        dropped_total,
+        "webhook attempt log queue full: records dropped"
+    );
+}
+
+/// The attempt store failed a batch (retried if `retrying`, else dropped).
+#[cfg(feature = "sink")]
+pub(super) fn store_failed(e: &super::StoreError, records: usize, retrying: bool) {
+    tracing::event!(
+        name: "webhook_log_write_failed",
+        target: SECURITY_TARGET,
+        Level::ERROR,
+        event_type = "webhook_log_write_failed",
+        provider = "twilio",
+        records,
+        retrying,
         reason = %e,
         "could not write the webhook attempt log"
     );

@@ -33,7 +33,8 @@
 //! | `webhook_body_hash_mismatch` | `warn` | signed `bodySHA256` does not match the body |
 //! | `webhook_verification_error` | `warn` | malformed request (400) or body too large (413) |
 //! | `webhook_verification_error` | `error` | our fault: no keys, key resolver failed (500) |
-//! | `webhook_log_write_failed` | `error` | the [`AttemptLog`] returned an error (fields `event_type`, `provider`, `tenant_id`, `endpoint`, `status`, `reason`) |
+//! | `webhook_log_write_failed` | `error` | the [`AttemptLog`] returned an error (fields `event_type`, `provider`, `tenant_id`, `endpoint`, `status`, `reason`), or the sink's store failed a batch (fields `event_type`, `provider`, `records`, `retrying`, `reason`) |
+//! | `webhook_log_dropped` | `warn` | the sink's queue was full: at most once a second, fields `event_type`, `provider`, `dropped` (since the last such event), `dropped_total` |
 //!
 //! With `tracing-subscriber`'s JSON formatter (`.json().flatten_event(true)`) a forged
 //! request prints one line such as
@@ -53,17 +54,29 @@
 //!
 //! # Attempt log
 //!
-//! [`AttemptLog::record`] receives every attempt after the verdict; [`MemoryLog`] keeps
-//! them for tests. A failing write is reported as a `webhook_log_write_failed` event and
+//! [`AttemptLog::record`] receives every attempt after the verdict, already redacted by
+//! the configured [`Redaction`](crate::redact::Redaction) (credential headers, URL
+//! userinfo, the payload policy); [`MemoryLog`] keeps them for tests. A failing write is reported as a `webhook_log_write_failed` event and
 //! otherwise ignored.
 
 mod attempt;
 #[cfg(feature = "tracing")]
 mod events;
 mod memory;
+#[cfg(feature = "sink")]
+mod sink;
 
-pub use attempt::{Attempt, AttemptLog, AttemptRecord, AttemptStatus, ClientAddr, RedactedUrl};
+pub use crate::redact::RedactedUrl;
+#[cfg(any(feature = "serde", feature = "postgres", feature = "sqlite"))]
+pub(crate) use attempt::rfc3339;
+pub use attempt::{Attempt, AttemptLog, AttemptRecord, AttemptStatus, ClientAddr};
 pub use memory::MemoryLog;
+#[cfg(feature = "sink")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sink")))]
+pub use sink::{
+    AttemptSink, AttemptStore, MemoryStore, SinkConfig, SinkError, SinkStats, SinkWriter,
+    StoreError,
+};
 
 #[cfg(feature = "tracing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]

@@ -1,0 +1,99 @@
+//! What the sqlx stores share: the migration record, error classification, the row format.
+
+use crate::report::StoreError;
+
+/// One schema change, applied once and recorded under its `name`.
+///
+/// ```
+/// # #[cfg(feature = "sqlite")] {
+/// let names: Vec<_> = twilio_webhook::stores::sqlite::SqliteLog::MIGRATIONS.iter().map(|m| m.name).collect();
+/// assert_eq!(names, ["0001_webhook_log"]);
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Migration {
+    /// Unique across the crate's stores (the file name without `.sql`).
+    pub name: &'static str,
+    /// The statements.
+    pub sql: &'static str,
+}
+
+/// The crate's migration-tracking table.
+pub const MIGRATIONS_TABLE: &str = "twilio_webhook_migrations";
+
+/// Whether a sqlx error means the database is unavailable for now (retry) or refused the
+/// statement (a retry would fail again).
+pub(super) fn classify(e: sqlx::Error) -> StoreError {
+    use sqlx::Error as E;
+    let transient = match &e {
+        E::Io(_) | E::Tls(_) | E::Protocol(_) | E::PoolTimedOut | E::PoolClosed => true,
+        E::WorkerCrashed => true,
+        E::Database(db) => db.code().is_some_and(|c| transient_code(&c)),
+        _ => false,
+    };
+    if transient {
+        StoreError::retryable(e)
+    } else {
+        StoreError::rejected(e)
+    }
+}
+
+/// PostgreSQL: connection exceptions (08…), operator intervention such as a shutdown or a
+/// restart (57P0…), insufficient resources (53…: disk full, too many connections),
+/// serialization failures and deadlocks (40…). SQLite: BUSY (5), LOCKED (6), IOERR (10),
+/// FULL (13), CANTOPEN (14), and their extended codes.
+fn transient_code(code: &str) -> bool {
+    // SQLSTATE codes are five characters (some all digits, such as 08006); SQLite's
+    // extended result codes are numbers of at most four digits.
+    if code.len() == 5 {
+        return ["08", "57P0", "53", "40"]
+            .iter()
+            .any(|p| code.starts_with(p));
+    }
+    code.parse::<u32>()
+        .is_ok_and(|n| matches!(n & 0xff, 5 | 6 | 10 | 13 | 14))
+}
+
+/// Text PostgreSQL (and JSON in it) can hold: NUL is refused by `text` and `jsonb`, and a
+/// forged body with one byte 0 must not make a batch fail, so it becomes U+FFFD.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+pub(super) fn no_nul(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains('\0') {
+        s.replace('\0', "\u{fffd}").into()
+    } else {
+        s.into()
+    }
+}
+
+/// The headers as a JSON array of `[name, value]` pairs (repeated headers kept in order).
+pub(super) fn headers_json(headers: &[(String, String)]) -> String {
+    serde_json::to_string(headers).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// `now - retention` as the stores compare `received_at` (RFC 3339, UTC).
+pub(super) fn cutoff(retention: std::time::Duration) -> String {
+    let now = std::time::SystemTime::now();
+    let t = now.checked_sub(retention).unwrap_or(std::time::UNIX_EPOCH);
+    crate::report::rfc3339(t)
+}
+
+/// The columns a store inserts, in the order it binds them.
+pub(super) const INSERT: &str =
+    "INSERT INTO webhook_log (attempt_id, received_at, provider, tenant_id, method, \
+    endpoint, url, status, event_type, reason, key_used, url_variant, ip_address, user_agent, \
+    idempotency_token, headers, payload, payload_len, payload_sha256) ";
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn transient_codes() {
+        for c in [
+            "08006", "57P01", "57P03", "53100", "53300", "40001", "5", "517", "13", "10",
+        ] {
+            assert!(super::transient_code(c), "{c}");
+        }
+        for c in ["23505", "42P01", "22021", "1", "19", "2067"] {
+            assert!(!super::transient_code(c), "{c}");
+        }
+    }
+}
