@@ -252,6 +252,12 @@ pub fn bad_inputs() -> Vec<BadInput> {
         ),
         bad(
             "non-UTF-8 escape in a value",
+            hook().send_body("a=%FF"),
+            400,
+            not_utf8.clone(),
+        ),
+        bad(
+            "truncated UTF-8 sequence in a value",
             hook().send_body("a=%C3%28"),
             400,
             not_utf8,
