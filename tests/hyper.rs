@@ -30,7 +30,7 @@ use twilio_webhook::Verifier;
 
 use support::{
     bad_input_config, bad_inputs, config as single, config_for, config_with_shared_key,
-    failing_config, BASE, OTHER_TOKEN, SHARED_KEY_ID, SHARED_SECRET, SIGNATURE, TOKEN,
+    failing_config, Reply, BASE, OTHER_TOKEN, SHARED_KEY_ID, SHARED_SECRET, SIGNATURE, TOKEN,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -125,9 +125,7 @@ impl TestReq {
 /// What a request produced.
 #[derive(Debug)]
 struct Outcome {
-    status: u16,
-    content_type: Option<String>,
-    body: Bytes,
+    reply: Reply,
     /// Inner-handler calls (0 or 1) and what it saw.
     calls: usize,
     seen: Option<Seen>,
@@ -136,6 +134,13 @@ struct Outcome {
     ip: Option<String>,
     /// The last report's reason (the error's text) on a refusal.
     reason: Option<String>,
+}
+
+impl std::ops::Deref for Outcome {
+    type Target = Reply;
+    fn deref(&self) -> &Reply {
+        &self.reply
+    }
 }
 
 /// A body that yields chunks without announcing its size, counting the chunks pulled.
@@ -167,9 +172,11 @@ fn build_config(config: WebhookConfig) -> (WebhookConfig, Arc<MemoryLog>) {
 fn outcome(res: (u16, Option<String>, Bytes), probe: &Probe, log: &MemoryLog) -> Outcome {
     let records = log.records();
     Outcome {
-        status: res.0,
-        content_type: res.1,
-        body: res.2,
+        reply: Reply {
+            status: res.0,
+            content_type: res.1,
+            body: res.2.to_vec(),
+        },
         calls: probe.calls.load(Ordering::SeqCst),
         seen: probe.seen.lock().unwrap().pop(),
         records: records.len(),
@@ -344,14 +351,8 @@ async fn refused(
     status: u16,
 ) -> Outcome {
     let out = send(config, req.into()).await;
-    assert_eq!(out.status, status, "{out:?}");
+    out.assert_refusal(status, &format!("{out:?}"));
     assert_eq!(out.calls, 0, "inner handler must not run");
-    let text = twilio_webhook::pipeline::response_text(status);
-    assert_eq!(out.body, text.as_bytes());
-    assert_eq!(
-        out.content_type.as_deref(),
-        Some("text/plain; charset=utf-8")
-    );
     out
 }
 

@@ -129,6 +129,32 @@ impl<T: Clone> Probe<T> {
     }
 }
 
+/// What an adapter answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// Asserts a refusal as every adapter answers it: `status`, with its fixed plain text
+    /// and nothing else.
+    pub fn assert_refusal(&self, status: u16, what: &str) {
+        assert_eq!(self.status, status, "{what}: status");
+        let text = match status {
+            400 => "Bad Request",
+            403 => "Forbidden",
+            413 => "Payload Too Large",
+            500 => "Internal Server Error",
+            other => panic!("{what}: {other} is no refusal"),
+        };
+        assert_eq!(self.body, text.as_bytes(), "{what}: fixed response text");
+        let plain = Some("text/plain; charset=utf-8");
+        assert_eq!(self.content_type.as_deref(), plain, "{what}: content type");
+    }
+}
+
 // ---------------------------------------------------------------- the bad-input table
 
 /// The body limit of [`bad_input_config`].
