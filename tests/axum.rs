@@ -44,6 +44,37 @@ struct Seen {
     verified: Option<VerifiedRequest>,
 }
 
+impl Seen {
+    fn verified(verified: VerifiedRequest) -> Self {
+        let verified = Some(verified);
+        Seen {
+            verified,
+            ..Seen::default()
+        }
+    }
+    fn body(body: Vec<u8>, verified: VerifiedRequest) -> Self {
+        let body = Some(body);
+        Seen {
+            body,
+            ..Seen::verified(verified)
+        }
+    }
+    fn form(form: Vec<(String, String)>, verified: VerifiedRequest) -> Self {
+        let form = Some(form);
+        Seen {
+            form,
+            ..Seen::verified(verified)
+        }
+    }
+    fn json(json: serde_json::Value, verified: VerifiedRequest) -> Self {
+        let json = Some(json);
+        Seen {
+            json,
+            ..Seen::verified(verified)
+        }
+    }
+}
+
 type Probe = support::Probe<Seen>;
 
 fn record(p: &Probe, seen: Seen) -> StatusCode {
@@ -71,50 +102,22 @@ impl FromRef<AppState> for Probe {
 
 // Extractor-path handlers.
 async fn ex_bytes(State(p): State<Probe>, hook: TwilioWebhook<Bytes>) -> StatusCode {
-    record(
-        &p,
-        Seen {
-            body: Some(hook.payload.to_vec()),
-            verified: Some(hook.verified),
-            ..Seen::default()
-        },
-    )
+    record(&p, Seen::body(hook.payload.to_vec(), hook.verified))
 }
 async fn ex_string(State(p): State<Probe>, hook: TwilioWebhook<String>) -> StatusCode {
-    record(
-        &p,
-        Seen {
-            body: Some(hook.payload.into_bytes()),
-            verified: Some(hook.verified),
-            ..Seen::default()
-        },
-    )
+    record(&p, Seen::body(hook.payload.into_bytes(), hook.verified))
 }
 async fn ex_form(
     State(p): State<Probe>,
     hook: TwilioWebhook<Form<Vec<(String, String)>>>,
 ) -> StatusCode {
-    record(
-        &p,
-        Seen {
-            form: Some(hook.payload.0),
-            verified: Some(hook.verified),
-            ..Seen::default()
-        },
-    )
+    record(&p, Seen::form(hook.payload.0, hook.verified))
 }
 async fn ex_json(
     State(p): State<Probe>,
     hook: TwilioWebhook<Json<serde_json::Value>>,
 ) -> StatusCode {
-    record(
-        &p,
-        Seen {
-            json: Some(hook.payload.0),
-            verified: Some(hook.verified),
-            ..Seen::default()
-        },
-    )
+    record(&p, Seen::json(hook.payload.0, hook.verified))
 }
 
 // Middleware-path handlers.
@@ -123,56 +126,28 @@ async fn mw_bytes(
     TwilioVerified(v): TwilioVerified,
     b: Bytes,
 ) -> StatusCode {
-    record(
-        &p,
-        Seen {
-            body: Some(b.to_vec()),
-            verified: Some(v),
-            ..Seen::default()
-        },
-    )
+    record(&p, Seen::body(b.to_vec(), v))
 }
 async fn mw_string(
     State(p): State<Probe>,
     TwilioVerified(v): TwilioVerified,
     s: String,
 ) -> StatusCode {
-    record(
-        &p,
-        Seen {
-            body: Some(s.into_bytes()),
-            verified: Some(v),
-            ..Seen::default()
-        },
-    )
+    record(&p, Seen::body(s.into_bytes(), v))
 }
 async fn mw_form(
     State(p): State<Probe>,
     TwilioVerified(v): TwilioVerified,
     Form(f): Form<Vec<(String, String)>>,
 ) -> StatusCode {
-    record(
-        &p,
-        Seen {
-            form: Some(f),
-            verified: Some(v),
-            ..Seen::default()
-        },
-    )
+    record(&p, Seen::form(f, v))
 }
 async fn mw_json(
     State(p): State<Probe>,
     TwilioVerified(v): TwilioVerified,
     Json(j): Json<serde_json::Value>,
 ) -> StatusCode {
-    record(
-        &p,
-        Seen {
-            json: Some(j),
-            verified: Some(v),
-            ..Seen::default()
-        },
-    )
+    record(&p, Seen::json(j, v))
 }
 
 /// `/hook` and `/other` (Bytes), `/string`, `/form`, `/json`, and `/v1/twilio/hook`
