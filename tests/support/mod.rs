@@ -3,13 +3,13 @@
 //! table of bad input every adapter's driver runs.
 #![allow(dead_code)] // each test file uses a different subset
 
+mod resolver;
+pub use resolver::FailingResolver;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use twilio_webhook::pipeline::{
-    BoxFuture, KeyResolver, PublicUrl, ResolveContext, ResolveError, StaticKeys, Tenant,
-    WebhookConfig,
-};
+use twilio_webhook::pipeline::{PublicUrl, StaticKeys, WebhookConfig};
 use twilio_webhook::testing::SignedRequest;
 use twilio_webhook::{Error, FormError, SignatureFormatError, UrlVariant, Verifier};
 
@@ -70,18 +70,6 @@ pub fn config_with_shared_key() -> WebhookConfig {
 /// `TOKEN` alone, the public URL taken as `url` says.
 pub fn config_for(url: PublicUrl) -> WebhookConfig {
     WebhookConfig::new(StaticKeys::new(Verifier::new(TOKEN)), url)
-}
-
-/// A key store that is down.
-pub struct FailingResolver;
-
-impl KeyResolver for FailingResolver {
-    fn resolve<'a>(
-        &'a self,
-        _ctx: ResolveContext<'a>,
-    ) -> BoxFuture<'a, Result<Option<Tenant>, ResolveError>> {
-        Box::pin(async { Err(ResolveError("database down".into())) })
-    }
 }
 
 pub fn failing_config() -> WebhookConfig {
