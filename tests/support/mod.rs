@@ -310,6 +310,12 @@ pub fn bad_inputs() -> Vec<BadInput> {
             Error::UnsupportedAlgorithm,
         ),
         bad(
+            "unsupported algorithm, no key id",
+            hook().insert_header(SETTINGS, "algorithm=HMAC_MD5"),
+            403,
+            Error::UnsupportedAlgorithm,
+        ),
+        bad(
             "body over the limit, Content-Length declared",
             big.clone().insert_header("content-length", &big_len),
             413,
