@@ -1,7 +1,10 @@
 //! The actix-web adapter end to end: `TwilioWebhook<T>` and `TwilioWebhookMiddleware`
-//! against `actix_web::test` services, for accepted requests, every refusal class, and the
-//! guarantee that a refused request never reaches the handler.
+//! against `actix_web::test` services, with requests from the test kit, for accepted
+//! requests, every refusal class, and the guarantee that a refused request never reaches
+//! the handler.
 #![cfg(feature = "actix")]
+
+mod support;
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,20 +18,17 @@ use actix_web::{App, HttpResponse};
 use futures_util::stream::{self, Stream, StreamExt};
 use serde::Deserialize;
 use twilio_webhook::adapters::actix::{TwilioWebhook, TwilioWebhookMiddleware};
-use twilio_webhook::pipeline::{
-    AccountSidMap, BoxFuture, KeyResolver, PublicUrl, ResolveContext, ResolveError, StaticKeys,
-    Tenant, VerifiedRequest, WebhookConfig,
-};
+use twilio_webhook::pipeline::{AccountSidMap, PublicUrl, VerifiedRequest, WebhookConfig};
 use twilio_webhook::report::MemoryLog;
-use twilio_webhook::{
-    body_sha256_hex, compute_signature_with, compute_twilio_signature, Algorithm, KeyUsed,
-    UrlVariant, Verifier,
+use twilio_webhook::testing::SignedRequest;
+use twilio_webhook::{KeyUsed, UrlVariant, Verifier};
+
+use support::{
+    bad_input_config, bad_inputs, config, config_for, config_with_shared_key, failing_config,
+    Reply, BASE, PARAMS, SHARED_KEY_ID, SHARED_SECRET, TOKEN,
 };
 
-const TOKEN: &str = "12345";
-const BASE: &str = "https://api.example.com";
 const PATH: &str = "/v1/webhooks/twilio";
-const FORM: &str = "application/x-www-form-urlencoded";
 
 // ---------------------------------------------------------------------------------------
 // Harness: one app per request, in either mode, counting handler calls.
@@ -48,24 +48,17 @@ struct Delivered {
     verified: VerifiedRequest,
 }
 
-#[derive(Default)]
-struct Seen {
-    calls: AtomicUsize,
-    last: Mutex<Option<Delivered>>,
-}
+type Seen = support::Probe<Delivered>;
 
-impl Seen {
-    fn record(&self, body: &[u8], verified: VerifiedRequest) {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        *self.last.lock().unwrap() = Some(Delivered {
-            body: body.to_vec(),
-            verified,
-        });
-    }
+fn record(seen: &Seen, body: &[u8], verified: VerifiedRequest) {
+    seen.record(Delivered {
+        body: body.to_vec(),
+        verified,
+    });
 }
 
 async fn extractor_handler(hook: TwilioWebhook, seen: web::Data<Seen>) -> HttpResponse {
-    seen.record(&hook.payload, hook.verified);
+    record(&seen, &hook.payload, hook.verified);
     HttpResponse::Ok().body("handled")
 }
 
@@ -74,24 +67,45 @@ async fn middleware_handler(
     body: Bytes,
     seen: web::Data<Seen>,
 ) -> HttpResponse {
-    seen.record(&body, verified.into_inner());
+    record(&seen, &body, verified.into_inner());
     HttpResponse::Ok().body("handled")
 }
 
+/// What the app answered, how often the handler ran and what it got.
 #[derive(Debug)]
 struct Outcome {
-    status: u16,
-    content_type: Option<String>,
-    body: Bytes,
+    reply: Reply,
     calls: usize,
     delivered: Option<Delivered>,
+}
+
+impl std::ops::Deref for Outcome {
+    type Target = Reply;
+    fn deref(&self) -> &Reply {
+        &self.reply
+    }
+}
+
+/// A request for [`run`]: from the kit, or built by hand.
+struct Sent(TestRequest);
+
+impl From<SignedRequest> for Sent {
+    fn from(r: SignedRequest) -> Self {
+        Sent(r.actix_request().unwrap())
+    }
+}
+
+impl From<TestRequest> for Sent {
+    fn from(r: TestRequest) -> Self {
+        Sent(r)
+    }
 }
 
 /// Sends `req` (with `stream` as its payload instead, if given) through a fresh app.
 async fn run(
     mode: Mode,
     config: WebhookConfig,
-    req: TestRequest,
+    req: impl Into<Sent>,
     stream: Option<Payload>,
 ) -> Outcome {
     run_with(mode, Some(config), req, stream).await
@@ -100,18 +114,19 @@ async fn run(
 async fn run_with(
     mode: Mode,
     config: Option<WebhookConfig>,
-    req: TestRequest,
+    req: impl Into<Sent>,
     stream: Option<Payload>,
 ) -> Outcome {
-    let seen = web::Data::new(Seen::default());
-    let mut request = req.to_request();
+    let seen = Seen::default();
+    let data = web::Data::new(seen.clone());
+    let mut request = req.into().0.to_request();
     if let Some(p) = stream {
         request = request.replace_payload(p).0;
     }
     let (status, content_type, body) = match mode {
         Mode::Extractor => {
             let mut app = App::new()
-                .app_data(seen.clone())
+                .app_data(data)
                 .default_service(web::to(extractor_handler));
             if let Some(config) = config {
                 app = app.app_data(web::Data::new(config));
@@ -124,7 +139,7 @@ async fn run_with(
         Mode::Middleware => {
             let app = test::init_service(
                 App::new()
-                    .app_data(seen.clone())
+                    .app_data(data)
                     .wrap(TwilioWebhookMiddleware::new(config.expect("config")))
                     .default_service(web::to(middleware_handler)),
             )
@@ -134,13 +149,14 @@ async fn run_with(
             (resp.status().as_u16(), ct, test::read_body(resp).await)
         }
     };
-    let delivered = seen.last.lock().unwrap().clone();
     Outcome {
-        status,
-        content_type,
-        body,
-        calls: seen.calls.load(Ordering::SeqCst),
-        delivered,
+        reply: Reply {
+            status,
+            content_type,
+            body: body.to_vec(),
+        },
+        calls: seen.calls(),
+        delivered: seen.seen(),
     }
 }
 
@@ -150,61 +166,24 @@ fn content_type_of(h: &actix_web::http::header::HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn config() -> WebhookConfig {
-    WebhookConfig::single_token(TOKEN, BASE).unwrap()
+/// `PARAMS` posted to `BASE + PATH`, signed with `TOKEN`.
+fn signed_sample() -> SignedRequest {
+    support::form(PATH)
 }
 
-fn config_with(resolver: impl KeyResolver, public_url: PublicUrl) -> WebhookConfig {
-    WebhookConfig::new(resolver, public_url)
-}
-
-fn sample() -> Vec<(&'static str, &'static str)> {
-    vec![
-        ("MessageSid", "SM62847ac1d94938ad0267cdf6a2d778cd"),
-        ("AccountSid", "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
-        ("From", "whatsapp:+17622158664"),
-        ("Body", "Olá! 100% sure & ready? a+b=c"),
-        ("ProfileName", "Maria José"),
-    ]
-}
-
-fn encode(params: &[(&str, &str)]) -> String {
-    serde_urlencoded::to_string(params).unwrap()
-}
-
-fn sign(url: &str, params: &[(&str, &str)], token: &str) -> String {
-    compute_twilio_signature(url, params.iter().copied(), token)
-}
-
-/// A form POST to `path` with `body` and, if given, a signature.
-fn form_post(path: &str, body: impl Into<Bytes>, signature: Option<&str>) -> TestRequest {
-    let mut req = TestRequest::post()
-        .uri(path)
-        .insert_header(("content-type", FORM))
-        .set_payload(body);
-    if let Some(sig) = signature {
-        req = req.insert_header(("X-Twilio-Signature", sig));
+/// `req`'s headers without its body, for a test that streams the body itself.
+fn headers_only(req: &SignedRequest) -> TestRequest {
+    let parts = req.parts().unwrap();
+    let mut t = TestRequest::post().uri(&parts.target());
+    for (name, value) in parts.headers {
+        t = t.append_header((name, value));
     }
-    req
-}
-
-/// The sample form, correctly signed for `BASE + PATH`.
-fn signed_sample() -> TestRequest {
-    let params = sample();
-    let sig = sign(&format!("{BASE}{PATH}"), &params, TOKEN);
-    form_post(PATH, encode(&params), Some(&sig))
+    t
 }
 
 fn assert_refused(out: &Outcome, status: u16, what: &str) {
-    assert_eq!(out.status, status, "{what}: status");
+    out.assert_refusal(status, what);
     assert_eq!(out.calls, 0, "{what}: handler must not run");
-    let text = match status {
-        400 => "Bad Request",
-        413 => "Payload Too Large",
-        500 => "Internal Server Error",
-        _ => "Forbidden",
-    };
-    assert_eq!(out.body, text.as_bytes(), "{what}: fixed response text");
 }
 
 fn assert_accepted(out: &Outcome, what: &str) -> Delivered {
@@ -223,14 +202,11 @@ fn assert_accepted(out: &Outcome, what: &str) -> Delivered {
 #[actix_web::test]
 async fn valid_form_reaches_handler_unchanged_with_verdict() {
     for mode in MODES {
-        let params = sample();
-        let body = encode(&params);
-        let sig = sign(&format!("{BASE}{PATH}"), &params, TOKEN);
-        let req = form_post(PATH, body.clone(), Some(&sig))
-            .insert_header(("I-Twilio-Idempotency-Token", "idem-7f3a"));
+        let req = signed_sample().idempotency_token("idem-7f3a");
+        let body = req.parts().unwrap().body;
         let out = run(mode, config(), req, None).await;
         let got = assert_accepted(&out, &format!("{mode:?}"));
-        assert_eq!(got.body, body.as_bytes(), "{mode:?}: body unchanged");
+        assert_eq!(got.body, body, "{mode:?}: body unchanged");
         assert_eq!(got.verified.url, format!("{BASE}{PATH}"));
         assert_eq!(got.verified.idempotency_token.as_deref(), Some("idem-7f3a"));
         assert_eq!(got.verified.matched.key, KeyUsed::AuthToken(0));
@@ -251,51 +227,31 @@ async fn no_idempotency_header_gives_none() {
 #[actix_web::test]
 async fn valid_json_with_body_sha256() {
     for mode in MODES {
-        let body = br#"{"MessageSid":"SM1","Body":"hi"}"#;
-        let target = format!("{PATH}?bodySHA256={}", body_sha256_hex(body));
-        let sig = sign(&format!("{BASE}{target}"), &[], TOKEN);
-        let req = TestRequest::post()
-            .uri(&target)
-            .insert_header(("content-type", "application/json"))
-            .insert_header(("X-Twilio-Signature", sig))
-            .set_payload(&body[..]);
-        let out = run(mode, config(), req, None).await;
+        let body = r#"{"MessageSid":"SM1","Body":"hi"}"#;
+        let out = run(mode, config(), support::json(PATH, body), None).await;
         let got = assert_accepted(&out, &format!("{mode:?}"));
-        assert_eq!(got.body, body);
+        assert_eq!(got.body, body.as_bytes());
     }
 }
 
 #[actix_web::test]
 async fn shared_key_hmac_sha256() {
     for mode in MODES {
-        let verifier = Verifier::builder()
-            .auth_token(TOKEN)
-            .shared_key("KS1", "shared-secret")
-            .build();
-        let params = sample();
-        let sig = compute_signature_with(
-            Algorithm::HmacSha256,
-            &format!("{BASE}{PATH}"),
-            params.iter().copied(),
-            "shared-secret",
+        let req = signed_sample().shared_key(SHARED_KEY_ID, SHARED_SECRET);
+        let out = run(mode, config_with_shared_key(), req, None).await;
+        let got = assert_accepted(&out, &format!("{mode:?}"));
+        assert_eq!(
+            got.verified.matched.key,
+            KeyUsed::SharedKey(SHARED_KEY_ID.into())
         );
-        let req = form_post(PATH, encode(&params), Some(&sig)).insert_header((
-            "X-Twilio-Webhooks-Signature-Settings",
-            "key=KS1,algorithm=HMAC_SHA256",
-        ));
-        let cfg = config_with(StaticKeys::new(verifier), PublicUrl::base(BASE).unwrap());
-        let got = assert_accepted(&run(mode, cfg, req, None).await, &format!("{mode:?}"));
-        assert_eq!(got.verified.matched.key, KeyUsed::SharedKey("KS1".into()));
     }
 }
 
 #[actix_web::test]
 async fn base_with_path_prefix() {
     for mode in MODES {
-        let params = sample();
         // The proxy strips `/prod`; Twilio signed the public URL with it.
-        let sig = sign(&format!("{BASE}/prod{PATH}?x=1"), &params, TOKEN);
-        let req = form_post(&format!("{PATH}?x=1"), encode(&params), Some(&sig));
+        let req = support::form(&format!("/prod{PATH}?x=1")).sent_to(&format!("{PATH}?x=1"));
         let cfg = WebhookConfig::single_token(TOKEN, &format!("{BASE}/prod/")).unwrap();
         let got = assert_accepted(&run(mode, cfg, req, None).await, &format!("{mode:?}"));
         assert_eq!(got.verified.url, format!("{BASE}/prod{PATH}?x=1"));
@@ -305,7 +261,6 @@ async fn base_with_path_prefix() {
 #[actix_web::test]
 async fn port_variants() {
     for mode in MODES {
-        let params = sample();
         // Twilio signed with :443 while the configured base has no port, and the reverse.
         let cases = [
             (
@@ -316,8 +271,9 @@ async fn port_variants() {
             ("https://api.example.com:443", BASE, UrlVariant::PortRemoved),
         ];
         for (configured, signed, variant) in cases {
-            let sig = sign(&format!("{signed}{PATH}"), &params, TOKEN);
-            let req = form_post(PATH, encode(&params), Some(&sig));
+            let req = SignedRequest::post(&format!("{signed}{PATH}"))
+                .params(PARAMS.iter().copied())
+                .auth_token(TOKEN);
             let cfg = WebhookConfig::single_token(TOKEN, configured).unwrap();
             let what = format!("{mode:?} {configured} signed as {signed}");
             let got = assert_accepted(&run(mode, cfg, req, None).await, &what);
@@ -331,30 +287,26 @@ async fn port_variants() {
 #[actix_web::test]
 async fn extractor_behind_the_middleware_verifies_once() {
     let log = Arc::new(MemoryLog::default());
-    let config = || {
-        WebhookConfig::single_token(TOKEN, BASE)
-            .unwrap()
-            .with_attempt_log(log.clone())
-    };
-    let seen = web::Data::new(Seen::default());
+    let config = || config().with_attempt_log(log.clone());
+    let seen = Seen::default();
     let app = test::init_service(
         App::new()
-            .app_data(seen.clone())
+            .app_data(web::Data::new(seen.clone()))
             .app_data(web::Data::new(config()))
             .wrap(TwilioWebhookMiddleware::new(config()))
             .default_service(web::to(extractor_handler)),
     )
     .await;
-    let resp = test::call_service(&app, signed_sample().to_request()).await;
+    let req = signed_sample().actix_request().unwrap().to_request();
+    let resp = test::call_service(&app, req).await;
     assert_eq!(resp.status().as_u16(), 200);
-    assert_eq!(seen.calls.load(Ordering::SeqCst), 1);
+    assert_eq!(seen.calls(), 1);
     assert_eq!(log.records().len(), 1, "one report");
-    let params = sample();
-    let forged = sign(&format!("{BASE}{PATH}"), &params, "another tenant's token");
-    let req = form_post(PATH, encode(&params), Some(&forged)).to_request();
+    let forged = signed_sample().auth_token("another tenant's token");
+    let req = forged.actix_request().unwrap().to_request();
     let resp = test::call_service(&app, req).await;
     assert_eq!(resp.status().as_u16(), 403);
-    assert_eq!(seen.calls.load(Ordering::SeqCst), 1, "handler not run");
+    assert_eq!(seen.calls(), 1, "handler not run");
     assert_eq!(log.records().len(), 2);
 }
 
@@ -362,23 +314,19 @@ async fn extractor_behind_the_middleware_verifies_once() {
 /// request URI. The Host-header mode uses it, and a `Host` header still wins.
 #[actix_web::test]
 async fn http2_authority_stands_in_for_a_missing_host() {
-    let url = format!("https://api.example.com:8443{PATH}");
-    let params = sample();
-    let sig = sign(&url, &params, TOKEN);
+    let h2 = || {
+        SignedRequest::post(&format!("https://api.example.com:8443{PATH}"))
+            .params(PARAMS.iter().copied())
+            .auth_token(TOKEN)
+            .as_http2()
+    };
     for mode in MODES {
-        let host_only = || {
-            config_with(
-                StaticKeys::new(Verifier::new(TOKEN)),
-                PublicUrl::host_header(true),
-            )
-        };
-        let req = form_post(&url, encode(&params), Some(&sig));
+        let host_only = || config_for(PublicUrl::host_header(true));
         assert_accepted(
-            &run(mode, host_only(), req, None).await,
+            &run(mode, host_only(), h2(), None).await,
             &format!("{mode:?}"),
         );
-        let req =
-            form_post(&url, encode(&params), Some(&sig)).insert_header(("Host", "other.example"));
+        let req = h2().insert_header("Host", "other.example");
         assert_refused(
             &run(mode, host_only(), req, None).await,
             403,
@@ -387,29 +335,26 @@ async fn http2_authority_stands_in_for_a_missing_host() {
     }
 }
 
-fn forwarded_request() -> TestRequest {
-    let params = sample();
-    let sig = sign(&format!("{BASE}{PATH}"), &params, TOKEN);
-    form_post(PATH, encode(&params), Some(&sig))
-        .insert_header(("Host", "backend.internal:8080"))
-        .insert_header(("X-Forwarded-Proto", "https"))
-        .insert_header(("X-Forwarded-Host", "api.example.com"))
+fn forwarded_request() -> SignedRequest {
+    signed_sample()
+        .insert_header("Host", "backend.internal:8080")
+        .insert_header("X-Forwarded-Proto", "https")
+        .insert_header("X-Forwarded-Host", "api.example.com")
 }
 
 #[actix_web::test]
 async fn forwarded_headers_only_with_opt_in() {
     for mode in MODES {
-        let keys = || StaticKeys::new(Verifier::new(TOKEN));
-        let trusted = config_with(keys(), PublicUrl::insecure_trust_forwarded_headers(false));
+        let trusted = config_for(PublicUrl::insecure_trust_forwarded_headers(false));
         let out = run(mode, trusted, forwarded_request(), None).await;
         assert_accepted(&out, &format!("{mode:?} opt-in"));
 
         // Without the opt-in the same headers are ignored: the URL is built from `Host`
         // (or the configured base), which Twilio did not sign.
-        let host_only = config_with(keys(), PublicUrl::host_header(true));
+        let host_only = config_for(PublicUrl::host_header(true));
         let out = run(mode, host_only, forwarded_request(), None).await;
         assert_refused(&out, 403, &format!("{mode:?} host header"));
-        let other_base = config_with(keys(), PublicUrl::base("https://backend.internal").unwrap());
+        let other_base = config_for(PublicUrl::base("https://backend.internal").unwrap());
         let out = run(mode, other_base, forwarded_request(), None).await;
         assert_refused(&out, 403, &format!("{mode:?} base"));
     }
@@ -417,35 +362,29 @@ async fn forwarded_headers_only_with_opt_in() {
 
 #[actix_web::test]
 async fn tenants_by_account_sid() {
-    const SID_A: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    let sid_a = PARAMS[0].1; // the sample's AccountSid
     const SID_B: &str = "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
     let map = || {
         AccountSidMap::new()
-            .insert(SID_A, Verifier::new("token-a"))
+            .insert(sid_a, Verifier::new("token-a"))
             .insert(SID_B, Verifier::new("token-b"))
     };
     for mode in MODES {
-        let params = sample(); // AccountSid is A's
-        let url = format!("{BASE}{PATH}");
-        let cfg = || config_with(map(), PublicUrl::base(BASE).unwrap());
+        let cfg = || WebhookConfig::new(map(), PublicUrl::base(BASE).unwrap());
 
-        let own = form_post(PATH, encode(&params), Some(&sign(&url, &params, "token-a")));
+        let own = signed_sample().auth_token("token-a");
         let got = assert_accepted(&run(mode, cfg(), own, None).await, &format!("{mode:?}"));
-        assert_eq!(got.verified.tenant_id.as_deref(), Some(SID_A));
+        assert_eq!(got.verified.tenant_id.as_deref(), Some(sid_a));
 
         // A's AccountSid signed with B's token: B's key must not vouch for A's account.
-        let other = form_post(PATH, encode(&params), Some(&sign(&url, &params, "token-b")));
+        let other = signed_sample().auth_token("token-b");
         let out = run(mode, cfg(), other, None).await;
         assert_refused(&out, 403, &format!("{mode:?} other tenant's token"));
 
-        let mut unknown = sample();
-        unknown[1].1 = "ACcccccccccccccccccccccccccccccccc";
-        let req = form_post(
-            PATH,
-            encode(&unknown),
-            Some(&sign(&url, &unknown, "token-a")),
-        );
-        let out = run(mode, cfg(), req, None).await;
+        let unknown = signed_sample()
+            .set_param("AccountSid", "ACcccccccccccccccccccccccccccccccc")
+            .auth_token("token-a");
+        let out = run(mode, cfg(), unknown, None).await;
         assert_refused(&out, 403, &format!("{mode:?} unknown account"));
     }
 }
@@ -458,6 +397,13 @@ async fn typed_form_after_verification() {
         body: String,
         profile_name: String,
     }
+    let req = || {
+        signed_sample()
+            .param("ProfileName", "Maria José")
+            .actix_request()
+            .unwrap()
+            .to_request()
+    };
     let seen = Arc::new(Mutex::new(Vec::<String>::new()));
 
     let s = seen.clone();
@@ -472,7 +418,7 @@ async fn typed_form_after_verification() {
         }),
     ))
     .await;
-    let resp = test::call_service(&app, signed_sample().to_request()).await;
+    let resp = test::call_service(&app, req()).await;
     assert_eq!(resp.status().as_u16(), 200);
     assert_eq!(test::read_body(resp).await, "Maria José");
 
@@ -494,24 +440,26 @@ async fn typed_form_after_verification() {
         ),
     )
     .await;
-    let resp = test::call_service(&app, signed_sample().to_request()).await;
+    let resp = test::call_service(&app, req()).await;
     assert_eq!(resp.status().as_u16(), 204);
-    assert_eq!(*seen.lock().unwrap(), vec![sample()[3].1; 2]);
+    let body = PARAMS.iter().find(|(n, _)| *n == "Body").unwrap().1;
+    assert_eq!(*seen.lock().unwrap(), vec![body; 2]);
 }
 
 #[actix_web::test]
 async fn extractor_accepts_plain_config_in_app_data() {
-    let seen = web::Data::new(Seen::default());
+    let seen = Seen::default();
     let app = test::init_service(
         App::new()
             .app_data(config())
-            .app_data(seen.clone())
+            .app_data(web::Data::new(seen.clone()))
             .default_service(web::to(extractor_handler)),
     )
     .await;
-    let resp = test::call_service(&app, signed_sample().to_request()).await;
+    let req = signed_sample().actix_request().unwrap().to_request();
+    let resp = test::call_service(&app, req).await;
     assert_eq!(resp.status().as_u16(), 200);
-    assert_eq!(seen.calls.load(Ordering::SeqCst), 1);
+    assert_eq!(seen.calls(), 1);
 }
 
 #[actix_web::test]
@@ -520,9 +468,11 @@ async fn each_attempt_is_reported_once_with_the_peer_address() {
         let log = Arc::new(MemoryLog::default());
         let cfg = || config().with_attempt_log(log.clone());
         let peer = "127.0.0.9:40000".parse().unwrap();
-        run(mode, cfg(), signed_sample().peer_addr(peer), None).await;
-        run(mode, cfg(), form_post(PATH, "a=b", None), None).await; // refused in precheck
-        let bad = form_post(PATH, "a=b", Some("AAAAAAAAAAAAAAAAAAAAAAAAAAA="));
+        let req = signed_sample().actix_request().unwrap().peer_addr(peer);
+        run(mode, cfg(), req, None).await;
+        let unsigned = signed_sample().send_body("a=b");
+        run(mode, cfg(), unsigned.clone().without_signature(), None).await; // refused in precheck
+        let bad = unsigned.tamper_signature("AAAAAAAAAAAAAAAAAAAAAAAAAAA=");
         run(mode, cfg(), bad, None).await; // refused after reading
         let records = log.records();
         assert_eq!(records.len(), 3, "{mode:?}: one record per request");
@@ -538,22 +488,13 @@ async fn each_attempt_is_reported_once_with_the_peer_address() {
 #[actix_web::test]
 async fn wrong_or_missing_signature_is_403() {
     for mode in MODES {
-        let params = sample();
-        let wrong = sign(&format!("{BASE}{PATH}"), &params, "not-the-token");
-        let out = run(
-            mode,
-            config(),
-            form_post(PATH, encode(&params), Some(&wrong)),
-            None,
-        )
-        .await;
+        let wrong = signed_sample().auth_token("not-the-token");
+        let out = run(mode, config(), wrong, None).await;
+        // A plain-text answer: `assert_refused` checks the content type too.
         assert_refused(&out, 403, &format!("{mode:?} wrong signature"));
-        assert_eq!(
-            out.content_type.as_deref(),
-            Some("text/plain; charset=utf-8")
-        );
 
-        let out = run(mode, config(), form_post(PATH, encode(&params), None), None).await;
+        let missing = signed_sample().without_signature();
+        let out = run(mode, config(), missing, None).await;
         assert_refused(&out, 403, &format!("{mode:?} missing header"));
     }
 }
@@ -561,55 +502,45 @@ async fn wrong_or_missing_signature_is_403() {
 #[actix_web::test]
 async fn body_over_limit_is_413() {
     for mode in MODES {
-        let params = sample();
-        let body = encode(&params);
-        let sig = sign(&format!("{BASE}{PATH}"), &params, TOKEN);
+        let signed = signed_sample();
+        let body = signed.parts().unwrap().body;
         let limit = 40;
         assert!(body.len() > limit);
 
         // Declared Content-Length over the limit: refused before reading.
-        let req = form_post(PATH, body.clone(), Some(&sig));
-        let out = run(mode, config().with_body_limit(limit), req, None).await;
+        let out = run(mode, config().with_body_limit(limit), signed.clone(), None).await;
         assert_refused(&out, 413, &format!("{mode:?} declared"));
 
-        // Content-Length understating the body: counted as it arrives.
-        let req = form_post(PATH, body.clone(), Some(&sig)).insert_header(("content-length", "10"));
+        // Content-Length understating the body: counted as it arrives. (`actix_request`
+        // declares the body's length; this header replaces it.)
+        let req = signed
+            .actix_request()
+            .unwrap()
+            .insert_header(("content-length", "10"));
         let out = run(mode, config().with_body_limit(limit), req, None).await;
         assert_refused(&out, 413, &format!("{mode:?} understated"));
 
         // No Content-Length, a stream of 16-byte chunks: stops at the chunk that crosses
         // the limit and leaves the rest unread.
         let pulled = Arc::new(AtomicUsize::new(0));
-        let chunks: Vec<_> = body
-            .as_bytes()
-            .chunks(16)
-            .map(|c| Ok(Bytes::copy_from_slice(c)))
-            .collect();
-        let total = chunks.len();
-        let req = TestRequest::post()
-            .uri(PATH)
-            .insert_header(("content-type", FORM))
-            .insert_header(("X-Twilio-Signature", sig.clone()));
-        let stream = counted_stream(chunks, pulled.clone());
-        let out = run(mode, config().with_body_limit(limit), req, Some(stream)).await;
+        let chunks = || -> Vec<_> {
+            body.chunks(16)
+                .map(|c| Ok(Bytes::copy_from_slice(c)))
+                .collect()
+        };
+        let total = chunks().len();
+        let stream = counted_stream(chunks(), pulled.clone());
+        let cfg = config().with_body_limit(limit);
+        let out = run(mode, cfg, headers_only(&signed), Some(stream)).await;
         assert_refused(&out, 413, &format!("{mode:?} streamed"));
         assert_eq!(pulled.load(Ordering::SeqCst), limit / 16 + 1, "{mode:?}");
         assert!(total > limit / 16 + 1);
 
         // The same stream within the limit is accepted.
-        let pulled = Arc::new(AtomicUsize::new(0));
-        let chunks = body
-            .as_bytes()
-            .chunks(16)
-            .map(|c| Ok(Bytes::copy_from_slice(c)))
-            .collect();
-        let req = TestRequest::post()
-            .uri(PATH)
-            .insert_header(("content-type", FORM))
-            .insert_header(("X-Twilio-Signature", sig.clone()));
-        let out = run(mode, config(), req, Some(counted_stream(chunks, pulled))).await;
+        let stream = counted_stream(chunks(), Arc::new(AtomicUsize::new(0)));
+        let out = run(mode, config(), headers_only(&signed), Some(stream)).await;
         let got = assert_accepted(&out, &format!("{mode:?} streamed within limit"));
-        assert_eq!(got.body, body.as_bytes());
+        assert_eq!(got.body, body);
     }
 }
 
@@ -624,38 +555,20 @@ fn counted_stream(chunks: Vec<Result<Bytes, PayloadError>>, pulled: Arc<AtomicUs
 #[actix_web::test]
 async fn body_read_failure_is_400() {
     for mode in MODES {
-        let params = sample();
-        let sig = sign(&format!("{BASE}{PATH}"), &params, TOKEN);
-        let req = TestRequest::post()
-            .uri(PATH)
-            .insert_header(("content-type", FORM))
-            .insert_header(("X-Twilio-Signature", sig));
         let chunks = vec![
             Ok(Bytes::from_static(b"MessageSid=SM1&")),
             Err(PayloadError::Incomplete(None)),
         ];
         let stream = counted_stream(chunks, Arc::new(AtomicUsize::new(0)));
-        let out = run(mode, config(), req, Some(stream)).await;
+        let out = run(mode, config(), headers_only(&signed_sample()), Some(stream)).await;
         assert_refused(&out, 400, &format!("{mode:?}"));
-    }
-}
-
-struct Down;
-
-impl KeyResolver for Down {
-    fn resolve<'a>(
-        &'a self,
-        _ctx: ResolveContext<'a>,
-    ) -> BoxFuture<'a, Result<Option<Tenant>, ResolveError>> {
-        Box::pin(async { Err(ResolveError("tenant database unreachable".into())) })
     }
 }
 
 #[actix_web::test]
 async fn resolver_failure_is_500() {
     for mode in MODES {
-        let cfg = config_with(Down, PublicUrl::base(BASE).unwrap());
-        let out = run(mode, cfg, signed_sample(), None).await;
+        let out = run(mode, failing_config(), signed_sample(), None).await;
         assert_refused(&out, 500, &format!("{mode:?}"));
     }
 }
@@ -666,105 +579,19 @@ async fn extractor_without_config_is_500() {
     assert_refused(&out, 500, "no config");
 }
 
-/// Requests that must be refused, with their exact status.
-fn bad_inputs() -> Vec<(&'static str, TestRequest, u16)> {
-    let params = sample();
-    let body = encode(&params);
-    let url = format!("{BASE}{PATH}");
-    let good = sign(&url, &params, TOKEN);
-    let json = br#"{"MessageSid":"SM1","Body":"hi"}"#;
-    let json_target = format!("{PATH}?bodySHA256={}", body_sha256_hex(json));
-    let json_sig = sign(&format!("{BASE}{json_target}"), &[], TOKEN);
-    let no_hash_sig = sign(&url, &[], TOKEN);
-    let shared = |settings: &'static str| {
-        let sig = compute_signature_with(
-            Algorithm::HmacSha256,
-            &url,
-            params.iter().copied(),
-            "shared-secret",
-        );
-        form_post(PATH, body.clone(), Some(&sig))
-            .insert_header(("X-Twilio-Webhooks-Signature-Settings", settings))
-    };
-    // Bodies that are not valid forms, with the sample's signature: a lenient parser would
-    // answer 403 (mismatch), the form check answers 400 before any MAC is compared.
-    let raw = |bytes: &'static [u8]| form_post(PATH, bytes, Some(&good));
-    vec![
-        (
-            "empty signature header",
-            form_post(PATH, body.clone(), Some("")),
-            403,
-        ),
-        (
-            "two signature headers",
-            form_post(PATH, body.clone(), Some(&good))
-                .append_header(("X-Twilio-Signature", good.clone())),
-            403,
-        ),
-        (
-            "non-base64 signature",
-            form_post(PATH, body.clone(), Some("not*base64!")),
-            403,
-        ),
-        (
-            "signature of the wrong length",
-            form_post(PATH, body.clone(), Some("AAAAAAAAAAAAAA==")),
-            403,
-        ),
-        (
-            "valid signature replayed on another path",
-            form_post("/v1/webhooks/twilio/status", body.clone(), Some(&good)),
-            403,
-        ),
-        ("malformed percent-encoding", raw(b"a=%zz"), 400),
-        ("non-UTF-8 byte in a name", raw(b"a\xff=b"), 400),
-        ("non-UTF-8 byte in a value", raw(b"a=b\xff"), 400),
-        ("non-UTF-8 escape in a name", raw(b"a%FF=b"), 400),
-        ("non-UTF-8 escape in a value", raw(b"a=%C3%28"), 400),
-        (
-            "JSON without bodySHA256",
-            TestRequest::post()
-                .uri(PATH)
-                .insert_header(("content-type", "application/json"))
-                .insert_header(("X-Twilio-Signature", no_hash_sig))
-                .set_payload(&json[..]),
-            400,
-        ),
-        (
-            "JSON changed after signing",
-            TestRequest::post()
-                .uri(&json_target)
-                .insert_header(("content-type", "application/json"))
-                .insert_header(("X-Twilio-Signature", json_sig))
-                .set_payload(&br#"{"MessageSid":"SM1","Body":"hI"}"#[..]),
-            403,
-        ),
-        (
-            "unknown SharedKey id",
-            shared("key=KS9,algorithm=HMAC_SHA256"),
-            403,
-        ),
-        (
-            "unsupported algorithm",
-            shared("key=KS1,algorithm=HMAC_MD5"),
-            403,
-        ),
-    ]
-}
-
+/// The shared table (`support::bad_inputs`) through both paths: its status, the fixed
+/// text, the handler not run, and its error as the reported reason.
 #[actix_web::test]
 async fn bad_input_matrix() {
-    let verifier = || {
-        Verifier::builder()
-            .auth_token(TOKEN)
-            .shared_key("KS1", "shared-secret")
-            .build()
-    };
     for mode in MODES {
-        for (what, req, status) in bad_inputs() {
-            let cfg = config_with(StaticKeys::new(verifier()), PublicUrl::base(BASE).unwrap());
-            let out = run(mode, cfg, req, None).await;
-            assert_refused(&out, status, &format!("{mode:?}: {what}"));
+        for case in bad_inputs() {
+            let what = format!("{mode:?}: {}", case.name);
+            let log = Arc::new(MemoryLog::default());
+            let cfg = bad_input_config().with_attempt_log(log.clone());
+            let out = run(mode, cfg, case.request, None).await;
+            assert_refused(&out, case.status, &what);
+            let reasons: Vec<_> = log.records().into_iter().map(|r| r.reason).collect();
+            assert_eq!(reasons, [Some(case.error.to_string())], "{what}");
         }
     }
 }

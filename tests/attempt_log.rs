@@ -35,7 +35,7 @@ async fn one_record_per_attempt_with_its_status() {
     json.headers
         .insert("content-type", "application/json".parse().unwrap());
     json.send(&config).await.unwrap_err();
-    let broken = WebhookConfig::new(BrokenResolver, PublicUrl::base(BASE).unwrap())
+    let broken = WebhookConfig::new(FailingResolver, PublicUrl::base(BASE).unwrap())
         .with_attempt_log(log.clone());
     Req::form(encode(&p), Some(&sign(&p)))
         .send(&broken)

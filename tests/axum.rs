@@ -1,11 +1,12 @@
 //! The axum adapter through real routers (`tower::ServiceExt::oneshot`): the extractor
 //! (`TwilioWebhook<T>`) and the middleware (`verify_twilio` + `TwilioVerified`) on the same
-//! cases. Every refusal also asserts the handler never ran.
+//! cases, with requests from the test kit. Every refusal also asserts the handler never ran.
 #![cfg(feature = "axum")]
 
+mod support;
+
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRef, State};
@@ -15,25 +16,15 @@ use axum::routing::post;
 use axum::{Form, Json, Router};
 use tower::ServiceExt as _;
 use twilio_webhook::adapters::axum::{verify_twilio, TwilioVerified, TwilioWebhook};
-use twilio_webhook::pipeline::{
-    AccountSidMap, BoxFuture, KeyResolver, PublicUrl, ResolveContext, ResolveError, StaticKeys,
-    Tenant, VerifiedRequest, WebhookConfig,
-};
+use twilio_webhook::pipeline::{AccountSidMap, PublicUrl, VerifiedRequest, WebhookConfig};
 use twilio_webhook::report::MemoryLog;
-use twilio_webhook::{
-    body_sha256_hex, compute_signature_with, compute_twilio_signature, Algorithm, KeyUsed, Verifier,
-};
+use twilio_webhook::testing::SignedRequest;
+use twilio_webhook::{KeyUsed, Verifier};
 
-const TOKEN: &str = "12345";
-const OTHER_TOKEN: &str = "67890";
-const BASE: &str = "https://api.example.com";
-const FORM: &str = "application/x-www-form-urlencoded";
-const PARAMS: &[(&str, &str)] = &[
-    ("AccountSid", "AC0000000000000000000000000000000a"),
-    ("Body", "Hi there + café & 100% ✓"),
-    ("From", "whatsapp:+14155550100"),
-    ("MessageSid", "SM123"),
-];
+use support::{
+    bad_input_config, bad_inputs, config, config_for, config_with_shared_key, failing_config, form,
+    form_body, json, owned, BASE, OTHER_TOKEN, PARAMS, SHARED_KEY_ID, SHARED_SECRET, TOKEN,
+};
 
 // ---------------------------------------------------------------- harness
 
@@ -44,13 +35,7 @@ enum Mode {
 }
 const MODES: [Mode; 2] = [Mode::Extractor, Mode::Middleware];
 
-/// What handlers saw, and how often they ran.
-#[derive(Clone, Default)]
-struct Probe {
-    calls: Arc<AtomicUsize>,
-    last: Arc<Mutex<Option<Seen>>>,
-}
-
+/// What a handler saw.
 #[derive(Debug, Clone, Default)]
 struct Seen {
     body: Option<Vec<u8>>,
@@ -59,18 +44,42 @@ struct Seen {
     verified: Option<VerifiedRequest>,
 }
 
-impl Probe {
-    fn record(&self, seen: Seen) -> StatusCode {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        *self.last.lock().unwrap() = Some(seen);
-        StatusCode::OK
+impl Seen {
+    fn verified(verified: VerifiedRequest) -> Self {
+        let verified = Some(verified);
+        Seen {
+            verified,
+            ..Seen::default()
+        }
     }
-    fn calls(&self) -> usize {
-        self.calls.load(Ordering::SeqCst)
+    fn body(body: Vec<u8>, verified: VerifiedRequest) -> Self {
+        let body = Some(body);
+        Seen {
+            body,
+            ..Seen::verified(verified)
+        }
     }
-    fn last(&self) -> Seen {
-        self.last.lock().unwrap().clone().expect("handler ran")
+    fn form(form: Vec<(String, String)>, verified: VerifiedRequest) -> Self {
+        let form = Some(form);
+        Seen {
+            form,
+            ..Seen::verified(verified)
+        }
     }
+    fn json(json: serde_json::Value, verified: VerifiedRequest) -> Self {
+        let json = Some(json);
+        Seen {
+            json,
+            ..Seen::verified(verified)
+        }
+    }
+}
+
+type Probe = support::Probe<Seen>;
+
+fn record(p: &Probe, seen: Seen) -> StatusCode {
+    p.record(seen);
+    StatusCode::OK
 }
 
 #[derive(Clone)]
@@ -93,38 +102,22 @@ impl FromRef<AppState> for Probe {
 
 // Extractor-path handlers.
 async fn ex_bytes(State(p): State<Probe>, hook: TwilioWebhook<Bytes>) -> StatusCode {
-    p.record(Seen {
-        body: Some(hook.payload.to_vec()),
-        verified: Some(hook.verified),
-        ..Seen::default()
-    })
+    record(&p, Seen::body(hook.payload.to_vec(), hook.verified))
 }
 async fn ex_string(State(p): State<Probe>, hook: TwilioWebhook<String>) -> StatusCode {
-    p.record(Seen {
-        body: Some(hook.payload.into_bytes()),
-        verified: Some(hook.verified),
-        ..Seen::default()
-    })
+    record(&p, Seen::body(hook.payload.into_bytes(), hook.verified))
 }
 async fn ex_form(
     State(p): State<Probe>,
     hook: TwilioWebhook<Form<Vec<(String, String)>>>,
 ) -> StatusCode {
-    p.record(Seen {
-        form: Some(hook.payload.0),
-        verified: Some(hook.verified),
-        ..Seen::default()
-    })
+    record(&p, Seen::form(hook.payload.0, hook.verified))
 }
 async fn ex_json(
     State(p): State<Probe>,
     hook: TwilioWebhook<Json<serde_json::Value>>,
 ) -> StatusCode {
-    p.record(Seen {
-        json: Some(hook.payload.0),
-        verified: Some(hook.verified),
-        ..Seen::default()
-    })
+    record(&p, Seen::json(hook.payload.0, hook.verified))
 }
 
 // Middleware-path handlers.
@@ -133,52 +126,38 @@ async fn mw_bytes(
     TwilioVerified(v): TwilioVerified,
     b: Bytes,
 ) -> StatusCode {
-    p.record(Seen {
-        body: Some(b.to_vec()),
-        verified: Some(v),
-        ..Seen::default()
-    })
+    record(&p, Seen::body(b.to_vec(), v))
 }
 async fn mw_string(
     State(p): State<Probe>,
     TwilioVerified(v): TwilioVerified,
     s: String,
 ) -> StatusCode {
-    p.record(Seen {
-        body: Some(s.into_bytes()),
-        verified: Some(v),
-        ..Seen::default()
-    })
+    record(&p, Seen::body(s.into_bytes(), v))
 }
 async fn mw_form(
     State(p): State<Probe>,
     TwilioVerified(v): TwilioVerified,
     Form(f): Form<Vec<(String, String)>>,
 ) -> StatusCode {
-    p.record(Seen {
-        form: Some(f),
-        verified: Some(v),
-        ..Seen::default()
-    })
+    record(&p, Seen::form(f, v))
 }
 async fn mw_json(
     State(p): State<Probe>,
     TwilioVerified(v): TwilioVerified,
     Json(j): Json<serde_json::Value>,
 ) -> StatusCode {
-    p.record(Seen {
-        json: Some(j),
-        verified: Some(v),
-        ..Seen::default()
-    })
+    record(&p, Seen::json(j, v))
 }
 
-/// `/hook` (Bytes), `/string`, `/form`, `/json`, and `/v1/twilio/hook` inside `nest`.
+/// `/hook` and `/other` (Bytes), `/string`, `/form`, `/json`, and `/v1/twilio/hook`
+/// inside `nest`.
 fn routes(mode: Mode, config: &Arc<WebhookConfig>) -> (Router<AppState>, Router<AppState>) {
     match mode {
         Mode::Extractor => (
             Router::new()
                 .route("/hook", post(ex_bytes))
+                .route("/other", post(ex_bytes))
                 .route("/string", post(ex_string))
                 .route("/form", post(ex_form))
                 .route("/json", post(ex_json)),
@@ -188,6 +167,7 @@ fn routes(mode: Mode, config: &Arc<WebhookConfig>) -> (Router<AppState>, Router<
         Mode::Middleware => (
             Router::new()
                 .route("/hook", post(mw_bytes))
+                .route("/other", post(mw_bytes))
                 .route("/string", post(mw_string))
                 .route("/form", post(mw_form))
                 .route("/json", post(mw_json))
@@ -237,10 +217,10 @@ impl App {
 
     /// Sends `req`, expects `status`, and checks the handler did not run on a refusal and
     /// that exactly one attempt was reported.
-    async fn expect(&self, req: Request<Body>, status: StatusCode, case: &str) -> String {
+    async fn expect(&self, req: impl Into<Sent>, status: StatusCode, case: &str) -> String {
         let before = self.probe.calls();
         let logged = self.log.records().len();
-        let (got, body) = self.send(req).await;
+        let (got, body) = self.send(req.into().0).await;
         assert_eq!(got, status, "{case}: body {body:?}");
         let ran = self.probe.calls() - before;
         assert_eq!(
@@ -257,137 +237,73 @@ impl App {
     }
 }
 
-fn config(token: &str) -> WebhookConfig {
-    WebhookConfig::single_token(token, BASE).unwrap()
-}
+/// A request for [`App::expect`]: from the kit, or built by hand.
+struct Sent(Request<Body>);
 
-fn encode(params: &[(&str, &str)]) -> String {
-    serde_urlencoded::to_string(params).unwrap()
-}
-
-fn sign(url: &str, params: &[(&str, &str)], token: &str) -> String {
-    compute_twilio_signature(url, params.iter().copied(), token)
-}
-
-/// A POST with these headers (repeats allowed) and body.
-fn post_req(path: &str, headers: &[(&str, &[u8])], body: impl Into<Body>) -> Request<Body> {
-    let mut b = Request::builder().method("POST").uri(path);
-    for (name, value) in headers {
-        b = b.header(*name, *value);
+impl From<SignedRequest> for Sent {
+    fn from(r: SignedRequest) -> Self {
+        Sent(r.http_request::<Body>().unwrap())
     }
-    b.body(body.into()).unwrap()
 }
 
-/// A form POST to `path`, signed as Twilio would for `BASE + path`.
-fn signed_form(path: &str, params: &[(&str, &str)]) -> Request<Body> {
-    let sig = sign(&format!("{BASE}{path}"), params, TOKEN);
-    form_with_sig(path, encode(params), &sig)
-}
-
-fn form_with_sig(path: &str, body: impl Into<Body>, sig: &str) -> Request<Body> {
-    post_req(
-        path,
-        &[
-            ("content-type", FORM.as_bytes()),
-            ("x-twilio-signature", sig.as_bytes()),
-        ],
-        body,
-    )
-}
-
-/// A JSON POST to `path?bodySHA256=…`, signed over the URL alone.
-fn signed_json(path: &str, signed_body: &str, sent_body: &str) -> Request<Body> {
-    let path = format!(
-        "{path}?bodySHA256={}",
-        body_sha256_hex(signed_body.as_bytes())
-    );
-    let sig = sign(&format!("{BASE}{path}"), &[], TOKEN);
-    post_req(
-        &path,
-        &[
-            ("content-type", b"application/json"),
-            ("x-twilio-signature", sig.as_bytes()),
-        ],
-        sent_body.to_owned(),
-    )
-}
-
-fn owned(params: &[(&str, &str)]) -> Vec<(String, String)> {
-    params
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+impl From<Request<Body>> for Sent {
+    fn from(r: Request<Body>) -> Self {
+        Sent(r)
+    }
 }
 
 // ---------------------------------------------------------------- accepted
 
 #[tokio::test]
 async fn valid_form_reaches_handler_unchanged() {
+    let body = form_body();
     for mode in MODES {
-        let app = App::new(mode, config(TOKEN));
-        let body = encode(PARAMS);
-        let sig = sign(&format!("{BASE}/hook"), PARAMS, TOKEN);
-        let req = post_req(
-            "/hook",
-            &[
-                ("content-type", FORM.as_bytes()),
-                ("x-twilio-signature", sig.as_bytes()),
-                ("i-twilio-idempotency-token", b"idem-42"),
-            ],
-            body.clone(),
-        );
+        let app = App::new(mode, config());
+        let req = form("/hook").idempotency_token("idem-42");
         app.expect(req, StatusCode::OK, &format!("{mode:?} bytes"))
             .await;
         let seen = app.probe.last();
-        assert_eq!(seen.body.as_deref(), Some(body.as_bytes()), "{mode:?}");
+        assert_eq!(seen.body.as_deref(), Some(&body[..]), "{mode:?}");
         let v = seen.verified.unwrap();
         assert_eq!(v.idempotency_token.as_deref(), Some("idem-42"));
         assert_eq!(v.url, format!("{BASE}/hook"));
         assert_eq!(v.matched.key, KeyUsed::AuthToken(0));
 
-        app.expect(signed_form("/form", PARAMS), StatusCode::OK, "form")
-            .await;
+        app.expect(form("/form"), StatusCode::OK, "form").await;
         let seen = app.probe.last();
         assert_eq!(seen.form, Some(owned(PARAMS)), "{mode:?}");
         assert_eq!(seen.verified.unwrap().idempotency_token, None);
 
-        app.expect(signed_form("/string", PARAMS), StatusCode::OK, "string")
-            .await;
-        assert_eq!(app.probe.last().body, Some(body.clone().into_bytes()));
+        app.expect(form("/string"), StatusCode::OK, "string").await;
+        assert_eq!(app.probe.last().body, Some(body.clone()));
     }
 }
 
 #[tokio::test]
 async fn valid_json_with_body_sha256() {
-    let json = r#"{"event":"message.delivered","sid":"SM1","n":[1,2]}"#;
+    let doc = r#"{"event":"message.delivered","sid":"SM1","n":[1,2]}"#;
     for mode in MODES {
-        let app = App::new(mode, config(TOKEN));
-        app.expect(signed_json("/json", json, json), StatusCode::OK, "json")
-            .await;
-        let want: serde_json::Value = serde_json::from_str(json).unwrap();
+        let app = App::new(mode, config());
+        app.expect(json("/json", doc), StatusCode::OK, "json").await;
+        let want: serde_json::Value = serde_json::from_str(doc).unwrap();
         assert_eq!(app.probe.last().json, Some(want), "{mode:?}");
 
-        app.expect(signed_json("/hook", json, json), StatusCode::OK, "json raw")
+        app.expect(json("/hook", doc), StatusCode::OK, "json raw")
             .await;
-        assert_eq!(app.probe.last().body.as_deref(), Some(json.as_bytes()));
+        assert_eq!(app.probe.last().body.as_deref(), Some(doc.as_bytes()));
     }
 }
 
 #[tokio::test]
 async fn nested_router_checks_the_full_path() {
     for mode in MODES {
-        let app = App::new(mode, config(TOKEN));
-        app.expect(
-            signed_form("/v1/twilio/hook", PARAMS),
-            StatusCode::OK,
-            "nested",
-        )
-        .await;
+        let app = App::new(mode, config());
+        app.expect(form("/v1/twilio/hook"), StatusCode::OK, "nested")
+            .await;
         let v = app.probe.last().verified.unwrap();
         assert_eq!(v.url, format!("{BASE}/v1/twilio/hook"), "{mode:?}");
         // A signature over the stripped path is not the one Twilio would send.
-        let sig = sign(&format!("{BASE}/hook"), PARAMS, TOKEN);
-        let req = form_with_sig("/v1/twilio/hook", encode(PARAMS), &sig);
+        let req = form("/hook").sent_to("/v1/twilio/hook");
         app.expect(req, StatusCode::FORBIDDEN, "stripped").await;
     }
 }
@@ -399,43 +315,27 @@ async fn base_url_with_path_prefix() {
     for mode in MODES {
         let cfg = WebhookConfig::single_token(TOKEN, &base).unwrap();
         let app = App::new(mode, cfg);
-        let sig = sign(&format!("{base}/hook"), PARAMS, TOKEN);
-        let req = form_with_sig("/hook", encode(PARAMS), &sig);
+        let req = form("/twilio-in/hook").sent_to("/hook");
         app.expect(req, StatusCode::OK, "prefix").await;
         // Signed without the prefix: not what Twilio called.
-        app.expect(
-            signed_form("/hook", PARAMS),
-            StatusCode::FORBIDDEN,
-            "no prefix",
-        )
-        .await;
+        app.expect(form("/hook"), StatusCode::FORBIDDEN, "no prefix")
+            .await;
     }
 }
 
 #[tokio::test]
 async fn forwarded_headers_only_with_opt_in() {
     let req = || {
-        let sig = sign(&format!("{BASE}/hook"), PARAMS, TOKEN);
-        post_req(
-            "/hook",
-            &[
-                ("host", b"internal:8080"),
-                ("x-forwarded-proto", b"https"),
-                ("x-forwarded-host", b"api.example.com"),
-                ("content-type", FORM.as_bytes()),
-                ("x-twilio-signature", sig.as_bytes()),
-            ],
-            encode(PARAMS),
-        )
+        form("/hook")
+            .insert_header("host", "internal:8080")
+            .insert_header("x-forwarded-proto", "https")
+            .insert_header("x-forwarded-host", "api.example.com")
     };
-    let with = |url: PublicUrl| WebhookConfig::new(StaticKeys::new(Verifier::new(TOKEN)), url);
     for mode in MODES {
-        let app = App::new(
-            mode,
-            with(PublicUrl::insecure_trust_forwarded_headers(false)),
-        );
+        let trusting = config_for(PublicUrl::insecure_trust_forwarded_headers(false));
+        let app = App::new(mode, trusting);
         app.expect(req(), StatusCode::OK, "opt-in").await;
-        let app = App::new(mode, with(PublicUrl::host_header(false)));
+        let app = App::new(mode, config_for(PublicUrl::host_header(false)));
         app.expect(req(), StatusCode::FORBIDDEN, "no opt-in").await;
     }
 }
@@ -445,11 +345,13 @@ async fn forwarded_headers_only_with_opt_in() {
 #[tokio::test]
 async fn extractor_behind_a_layer_verifies_once() {
     let forged = || {
-        let sig = sign(&format!("{BASE}/form"), PARAMS, "another tenant's token");
-        form_with_sig("/form", encode(PARAMS), &sig)
+        form("/form")
+            .auth_token("another tenant's token")
+            .http_request::<Body>()
+            .unwrap()
     };
     let log = Arc::new(MemoryLog::default());
-    let shared = Arc::new(config(TOKEN).with_attempt_log(log.clone()));
+    let shared = Arc::new(config().with_attempt_log(log.clone()));
     let probe = Probe::default();
     let routes = Router::new().route("/form", post(ex_form));
     let state = AppState {
@@ -467,7 +369,7 @@ async fn extractor_behind_a_layer_verifies_once() {
         "TwilioWebhookLayer",
         routes
             .layer(twilio_webhook::adapters::hyper::TwilioWebhookLayer::new(
-                config(TOKEN).with_attempt_log(log.clone()),
+                config().with_attempt_log(log.clone()),
             ))
             .with_state(state),
     ));
@@ -475,7 +377,7 @@ async fn extractor_behind_a_layer_verifies_once() {
         let (calls, logged) = (probe.calls(), log.records().len());
         let res = app
             .clone()
-            .oneshot(signed_form("/form", PARAMS))
+            .oneshot(form("/form").http_request::<Body>().unwrap())
             .await
             .unwrap();
         assert_eq!(res.status(), StatusCode::OK, "{name}");
@@ -492,17 +394,18 @@ async fn extractor_behind_a_layer_verifies_once() {
 /// URI's authority. The Host-header mode uses it, and a `Host` header still wins.
 #[tokio::test]
 async fn http2_authority_stands_in_for_a_missing_host() {
-    let url = "https://api.example.com:8443/hook";
-    let sig = sign(url, PARAMS, TOKEN);
-    let with = |url: PublicUrl| WebhookConfig::new(StaticKeys::new(Verifier::new(TOKEN)), url);
+    let h2 = || {
+        SignedRequest::post("https://api.example.com:8443/hook")
+            .params(PARAMS.iter().copied())
+            .auth_token(TOKEN)
+            .as_http2()
+    };
     for mode in MODES {
-        let app = App::new(mode, with(PublicUrl::host_header(true)));
-        let req = form_with_sig(url, encode(PARAMS), &sig);
+        let app = App::new(mode, config_for(PublicUrl::host_header(true)));
+        let req: Request<Body> = h2().http_request::<Body>().unwrap();
         assert!(req.headers().get("host").is_none());
         app.expect(req, StatusCode::OK, "authority").await;
-        let mut req = form_with_sig(url, encode(PARAMS), &sig);
-        req.headers_mut()
-            .insert("host", http::HeaderValue::from_static("other.example"));
+        let req = h2().insert_header("host", "other.example");
         app.expect(req, StatusCode::FORBIDDEN, "host wins").await;
     }
 }
@@ -511,63 +414,38 @@ async fn http2_authority_stands_in_for_a_missing_host() {
 async fn port_variants() {
     for mode in MODES {
         // Twilio signed with the explicit default port; the base has none.
-        let app = App::new(mode, config(TOKEN));
-        let sig = sign(&format!("{BASE}:443/hook"), PARAMS, TOKEN);
-        app.expect(
-            form_with_sig("/hook", encode(PARAMS), &sig),
-            StatusCode::OK,
-            "443",
-        )
-        .await;
+        let app = App::new(mode, config());
+        let req = SignedRequest::post(&format!("{BASE}:443/hook"))
+            .params(PARAMS.iter().copied())
+            .auth_token(TOKEN);
+        app.expect(req, StatusCode::OK, "443").await;
         // And the other way round.
         let cfg = WebhookConfig::single_token(TOKEN, "https://api.example.com:443").unwrap();
         let app = App::new(mode, cfg);
-        app.expect(signed_form("/hook", PARAMS), StatusCode::OK, "no port")
-            .await;
+        app.expect(form("/hook"), StatusCode::OK, "no port").await;
     }
 }
 
 #[tokio::test]
 async fn shared_key_hmac_sha256() {
-    let verifier = Verifier::builder()
-        .auth_token(TOKEN)
-        .shared_key("KS1", "shared secret")
-        .build();
     for mode in MODES {
-        let cfg = WebhookConfig::new(
-            StaticKeys::new(verifier.clone()),
-            PublicUrl::base(BASE).unwrap(),
-        );
-        let app = App::new(mode, cfg);
-        let sig = compute_signature_with(
-            Algorithm::HmacSha256,
-            &format!("{BASE}/hook"),
-            PARAMS.iter().copied(),
-            "shared secret",
-        );
-        let req = post_req(
-            "/hook",
-            &[
-                ("content-type", FORM.as_bytes()),
-                ("x-twilio-signature", sig.as_bytes()),
-                (
-                    "x-twilio-webhooks-signature-settings",
-                    b"key=KS1,algorithm=HMAC_SHA256",
-                ),
-            ],
-            encode(PARAMS),
-        );
+        let app = App::new(mode, config_with_shared_key());
+        let req = form("/hook").shared_key(SHARED_KEY_ID, SHARED_SECRET);
         app.expect(req, StatusCode::OK, "shared key").await;
         let v = app.probe.last().verified.unwrap();
-        assert_eq!(v.matched.key, KeyUsed::SharedKey("KS1".into()), "{mode:?}");
+        assert_eq!(
+            v.matched.key,
+            KeyUsed::SharedKey(SHARED_KEY_ID.into()),
+            "{mode:?}"
+        );
     }
 }
 
 #[tokio::test]
 async fn peer_address_from_connect_info_is_reported() {
     for mode in MODES {
-        let app = App::new(mode, config(TOKEN));
-        let mut req = signed_form("/hook", PARAMS);
+        let app = App::new(mode, config());
+        let mut req: Request<Body> = form("/hook").http_request::<Body>().unwrap();
         let peer: SocketAddr = "203.0.113.7:55000".parse().unwrap();
         req.extensions_mut().insert(ConnectInfo(peer));
         app.expect(req, StatusCode::OK, "peer").await;
@@ -585,52 +463,39 @@ fn two_tenants() -> WebhookConfig {
     WebhookConfig::new(map, PublicUrl::base(BASE).unwrap())
 }
 
+/// `AccountSid=sid&Body=hi` to `/hook`, signed with `token`.
+fn from_account(sid: &str, token: &str) -> SignedRequest {
+    SignedRequest::post(&format!("{BASE}/hook"))
+        .params([("AccountSid", sid), ("Body", "hi")])
+        .auth_token(token)
+}
+
 #[tokio::test]
 async fn other_tenants_token_is_refused() {
     for mode in MODES {
         let app = App::new(mode, two_tenants());
-        let url = format!("{BASE}/hook");
         // Tenant A's AccountSid, signed with tenant B's token.
-        let params = [("AccountSid", "ACaaaa"), ("Body", "hi")];
-        let req = form_with_sig("/hook", encode(&params), &sign(&url, &params, OTHER_TOKEN));
+        let req = from_account("ACaaaa", OTHER_TOKEN);
         let body = app.expect(req, StatusCode::FORBIDDEN, "cross-tenant").await;
         assert_eq!(body, "Forbidden");
         // Control: B's AccountSid with B's token.
-        let params = [("AccountSid", "ACbbbb"), ("Body", "hi")];
-        let req = form_with_sig("/hook", encode(&params), &sign(&url, &params, OTHER_TOKEN));
+        let req = from_account("ACbbbb", OTHER_TOKEN);
         app.expect(req, StatusCode::OK, "own tenant").await;
         let v = app.probe.last().verified.unwrap();
         assert_eq!(v.tenant_id.as_deref(), Some("ACbbbb"), "{mode:?}");
         // Unknown AccountSid.
-        let params = [("AccountSid", "ACcccc"), ("Body", "hi")];
-        let req = form_with_sig("/hook", encode(&params), &sign(&url, &params, TOKEN));
+        let req = from_account("ACcccc", TOKEN);
         app.expect(req, StatusCode::FORBIDDEN, "unknown tenant")
             .await;
-    }
-}
-
-struct FailingResolver;
-
-impl KeyResolver for FailingResolver {
-    fn resolve<'a>(
-        &'a self,
-        _ctx: ResolveContext<'a>,
-    ) -> BoxFuture<'a, Result<Option<Tenant>, ResolveError>> {
-        Box::pin(async { Err(ResolveError("database down".into())) })
     }
 }
 
 #[tokio::test]
 async fn resolver_failure_is_500() {
     for mode in MODES {
-        let cfg = WebhookConfig::new(FailingResolver, PublicUrl::base(BASE).unwrap());
-        let app = App::new(mode, cfg);
+        let app = App::new(mode, failing_config());
         let body = app
-            .expect(
-                signed_form("/hook", PARAMS),
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "resolver",
-            )
+            .expect(form("/hook"), StatusCode::INTERNAL_SERVER_ERROR, "resolver")
             .await;
         assert_eq!(body, "Internal Server Error");
     }
@@ -638,28 +503,24 @@ async fn resolver_failure_is_500() {
 
 // ---------------------------------------------------------------- limits
 
-fn big_params(len: usize) -> Vec<(&'static str, String)> {
-    vec![("AccountSid", "AC1".into()), ("Body", "x".repeat(len))]
-}
-
 /// A signed oversized form, with or without `Content-Length` (without, the body is only
 /// found too large while reading it).
-fn signed_big(path: &str, len: usize, content_length: bool) -> Request<Body> {
-    let params = big_params(len);
-    let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let mut req = signed_form(path, &params);
+fn signed_big(path: &str, len: usize, content_length: bool) -> SignedRequest {
+    let req = SignedRequest::post(&format!("{BASE}{path}"))
+        .params([("AccountSid", "AC1"), ("Body", &"x".repeat(len))])
+        .auth_token(TOKEN);
     if content_length {
-        let n = encode(&params).len().to_string();
-        req.headers_mut()
-            .insert("content-length", n.parse().unwrap());
+        let n = req.parts().unwrap().body.len().to_string();
+        req.insert_header("content-length", &n)
+    } else {
+        req
     }
-    req
 }
 
 #[tokio::test]
 async fn body_over_config_limit_is_413() {
     for mode in MODES {
-        let app = App::new(mode, config(TOKEN).with_body_limit(100));
+        let app = App::new(mode, config().with_body_limit(100));
         for cl in [true, false] {
             let body = app
                 .expect(
@@ -684,7 +545,7 @@ async fn body_over_config_limit_is_413() {
 #[tokio::test]
 async fn body_over_axum_default_body_limit_is_413() {
     for mode in MODES {
-        let app = App::with(mode, config(TOKEN), |r| r.layer(DefaultBodyLimit::max(64)));
+        let app = App::with(mode, config(), |r| r.layer(DefaultBodyLimit::max(64)));
         for cl in [true, false] {
             app.expect(
                 signed_big("/hook", 100, cl),
@@ -706,7 +567,7 @@ async fn body_over_axum_default_body_limit_is_413() {
         )
         .await;
         // Disabling axum's limit leaves ours.
-        let app = App::with(mode, config(TOKEN).with_body_limit(300), |r| {
+        let app = App::with(mode, config().with_body_limit(300), |r| {
             r.layer(DefaultBodyLimit::disable())
         });
         app.expect(signed_big("/hook", 200, false), StatusCode::OK, "disabled")
@@ -722,148 +583,20 @@ async fn body_over_axum_default_body_limit_is_413() {
 
 // ---------------------------------------------------------------- bad input
 
-/// Requests that must be refused, with their status. Built fresh per use: `Request` is
-/// not `Clone`.
-fn bad_cases() -> Vec<(&'static str, Request<Body>, StatusCode)> {
-    let url = format!("{BASE}/hook");
-    let good = sign(&url, PARAMS, TOKEN);
-    let body = encode(PARAMS);
-    let form_hdr = ("content-type", FORM.as_bytes());
-    let json = r#"{"a":1}"#;
-    let settings = |s: &'static str| ("x-twilio-webhooks-signature-settings", s.as_bytes());
-    // Any well-formed signature: these bodies are refused before any MAC is compared.
-    let any_sig = good.clone();
-
-    vec![
-        (
-            "missing header",
-            post_req("/hook", &[form_hdr], body.clone()),
-            StatusCode::FORBIDDEN,
-        ),
-        (
-            "empty signature",
-            post_req(
-                "/hook",
-                &[form_hdr, ("x-twilio-signature", b"")],
-                body.clone(),
-            ),
-            StatusCode::FORBIDDEN,
-        ),
-        (
-            "two signature headers",
-            post_req(
-                "/hook",
-                &[
-                    form_hdr,
-                    ("x-twilio-signature", good.as_bytes()),
-                    ("x-twilio-signature", good.as_bytes()),
-                ],
-                body.clone(),
-            ),
-            StatusCode::FORBIDDEN,
-        ),
-        (
-            "wrong signature",
-            form_with_sig("/hook", body.clone(), &sign(&url, PARAMS, OTHER_TOKEN)),
-            StatusCode::FORBIDDEN,
-        ),
-        (
-            "non-base64",
-            form_with_sig("/hook", body.clone(), "!!not*base64!!"),
-            StatusCode::FORBIDDEN,
-        ),
-        (
-            "wrong length",
-            form_with_sig("/hook", body.clone(), "AAAAAAAAAAAAAAAA"),
-            StatusCode::FORBIDDEN,
-        ),
-        (
-            "replayed on another path",
-            form_with_sig("/string", body.clone(), &good),
-            StatusCode::FORBIDDEN,
-        ),
-        (
-            "tampered body",
-            form_with_sig("/hook", body.replace("Hi", "Yo"), &good),
-            StatusCode::FORBIDDEN,
-        ),
-        (
-            "malformed percent-encoding",
-            form_with_sig("/hook", "a=%zz", &any_sig),
-            StatusCode::BAD_REQUEST,
-        ),
-        (
-            "non-UTF-8 name",
-            form_with_sig("/hook", &b"\xff=1"[..], &any_sig),
-            StatusCode::BAD_REQUEST,
-        ),
-        (
-            "non-UTF-8 value",
-            form_with_sig("/hook", &b"a=\xff"[..], &any_sig),
-            StatusCode::BAD_REQUEST,
-        ),
-        (
-            "non-UTF-8 escaped value",
-            form_with_sig("/hook", "a=%FF", &any_sig),
-            StatusCode::BAD_REQUEST,
-        ),
-        (
-            "JSON without bodySHA256",
-            post_req(
-                "/json",
-                &[
-                    ("content-type", b"application/json"),
-                    (
-                        "x-twilio-signature",
-                        sign(&format!("{BASE}/json"), &[], TOKEN).as_bytes(),
-                    ),
-                ],
-                json,
-            ),
-            StatusCode::BAD_REQUEST,
-        ),
-        (
-            "JSON changed after signing",
-            signed_json("/json", json, r#"{"a":2}"#),
-            StatusCode::FORBIDDEN,
-        ),
-        (
-            "unknown SharedKey id",
-            post_req(
-                "/hook",
-                &[
-                    form_hdr,
-                    ("x-twilio-signature", good.as_bytes()),
-                    settings("key=KSnope,algorithm=HMAC_SHA256"),
-                ],
-                body.clone(),
-            ),
-            StatusCode::FORBIDDEN,
-        ),
-        (
-            "unsupported algorithm",
-            post_req(
-                "/hook",
-                &[
-                    form_hdr,
-                    ("x-twilio-signature", good.as_bytes()),
-                    settings("algorithm=HMAC_MD5"),
-                ],
-                body.clone(),
-            ),
-            StatusCode::FORBIDDEN,
-        ),
-    ]
-}
-
+/// The shared table (`support::bad_inputs`) through both paths: its status, the fixed
+/// text, the handler not run, and its error as the reported reason.
 #[tokio::test]
 async fn bad_input_matrix() {
     for mode in MODES {
-        let app = App::new(mode, config(TOKEN));
-        for (name, req, status) in bad_cases() {
-            let text = app.expect(req, status, &format!("{mode:?} {name}")).await;
-            let want = twilio_webhook::pipeline::response_text(status.as_u16());
-            assert_eq!(text, want, "{mode:?} {name}: fixed text only");
+        let app = App::new(mode, bad_input_config());
+        for case in bad_inputs() {
+            let what = format!("{mode:?} {}", case.name);
+            let status = StatusCode::from_u16(case.status).unwrap();
+            let text = app.expect(case.request, status, &what).await;
+            let want = twilio_webhook::pipeline::response_text(case.status);
+            assert_eq!(text, want, "{what}: fixed text only");
+            let rec = app.log.records().pop().unwrap();
+            assert_eq!(rec.reason, Some(case.error.to_string()), "{what}");
         }
         assert_eq!(app.probe.calls(), 0, "{mode:?}");
     }
@@ -874,8 +607,10 @@ async fn bad_input_matrix() {
 #[tokio::test]
 async fn inner_extractor_rejection_passes_through() {
     // Authentic form, but the handler wants JSON: axum's own 415, after verification.
-    let app = App::new(Mode::Extractor, config(TOKEN));
-    let (status, _) = app.send(signed_form("/json", PARAMS)).await;
+    let app = App::new(Mode::Extractor, config());
+    let (status, _) = app
+        .send(form("/json").http_request::<Body>().unwrap())
+        .await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(app.probe.calls(), 0);
     let rec = app.log.records().pop().unwrap();
@@ -888,18 +623,21 @@ async fn verified_without_middleware_fails_closed() {
     let router = Router::new()
         .route("/hook", post(mw_bytes))
         .with_state(AppState {
-            config: Arc::new(config(TOKEN)),
+            config: Arc::new(config()),
             probe: probe.clone(),
         });
-    let res = router.oneshot(signed_form("/hook", PARAMS)).await.unwrap();
+    let req = form("/hook").http_request::<Body>().unwrap();
+    let res = router.oneshot(req).await.unwrap();
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(probe.calls(), 0);
 }
 
 #[tokio::test]
 async fn middleware_as_route_layer_leaves_unknown_paths_404() {
-    let app = App::new(Mode::Middleware, config(TOKEN));
-    let (status, _) = app.send(post_req("/nope", &[], "")).await;
+    let app = App::new(Mode::Middleware, config());
+    let (status, _) = app
+        .send(form("/nope").http_request::<Body>().unwrap())
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(app.log.records().is_empty());
 }

@@ -112,7 +112,7 @@ async fn tampered_json_body_is_a_body_hash_mismatch() {
 async fn resolver_failure_is_an_error_event() {
     let (subscriber, events) = capture();
     let _guard = scoped_subscriber(subscriber);
-    let config = WebhookConfig::new(BrokenResolver, PublicUrl::base(BASE).unwrap());
+    let config = WebhookConfig::new(FailingResolver, PublicUrl::base(BASE).unwrap());
     let p = params("hi");
     let err = Req::form(encode(&p), Some(&sign(&p)))
         .send(&config)

@@ -4,6 +4,8 @@
 //! the inner handler ran.
 #![cfg(feature = "hyper")]
 
+mod support;
+
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -17,18 +19,19 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::{Layer, Service, ServiceExt};
+use twilio_webhook::adapters::hyper::{error_response, verify_request};
 use twilio_webhook::adapters::hyper::{TwilioWebhookLayer, TwilioWebhookService};
 use twilio_webhook::pipeline::{
-    AccountSidMap, BoxFuture, KeyResolver, PublicUrl, ResolveContext, ResolveError, StaticKeys,
-    Tenant, VerifiedRequest, WebhookConfig,
+    AccountSidMap, BoxFuture, PublicUrl, VerifiedRequest, WebhookConfig,
 };
 use twilio_webhook::report::MemoryLog;
-use twilio_webhook::{body_sha256_hex, compute_signature_with, compute_twilio_signature};
-use twilio_webhook::{Algorithm, Verifier};
+use twilio_webhook::testing::SignedRequest;
+use twilio_webhook::Verifier;
 
-const TOKEN: &str = "12345";
-const BASE: &str = "https://api.example.com";
-const FORM: &str = "application/x-www-form-urlencoded";
+use support::{
+    bad_input_config, bad_inputs, config as single, config_for, config_with_shared_key,
+    failing_config, Reply, BASE, OTHER_TOKEN, SHARED_KEY_ID, SHARED_SECRET, SIGNATURE, TOKEN,
+};
 
 // ---------------------------------------------------------------------------------------
 // The inner handler: counts calls and keeps what it saw.
@@ -64,10 +67,10 @@ impl Service<http::Request<Full<Bytes>>> for Probe {
 }
 
 // ---------------------------------------------------------------------------------------
-// Requests, described once and sent both ways.
+// Requests from the kit, laid out once and sent both ways.
 
 enum ReqBody {
-    /// Sent with an exact `Content-Length`.
+    /// Sent with an exact `Content-Length` (unless the headers declare one).
     Fixed(Vec<u8>),
     /// Chunked over TCP; a body without size hint through oneshot.
     Streamed(Vec<Vec<u8>>),
@@ -75,52 +78,69 @@ enum ReqBody {
     Declared(u64),
 }
 
+/// A request as it goes on the wire: the kit's parts, with raw header bytes so a test can
+/// send what the kit (and `http`) refuse, and the body kinds the kit has no words for.
 struct TestReq {
+    method: &'static str,
     path: String,
     headers: Vec<(String, Vec<u8>)>,
     body: ReqBody,
 }
 
-impl TestReq {
-    fn post(path: &str) -> Self {
+impl From<SignedRequest> for TestReq {
+    fn from(req: SignedRequest) -> Self {
+        let parts = req.parts().unwrap();
+        // Without `Host` (`as_http2`), the full URL is the request target.
+        let path = match parts.header("host") {
+            Some(_) => parts.target(),
+            None => parts.url.clone(),
+        };
         TestReq {
-            path: path.to_owned(),
-            headers: vec![("host".into(), b"127.0.0.1".to_vec())],
-            body: ReqBody::Fixed(Vec::new()),
+            method: parts.method,
+            path,
+            headers: (parts.headers.into_iter())
+                .map(|(n, v)| (n, v.into_bytes()))
+                .collect(),
+            body: ReqBody::Fixed(parts.body),
         }
     }
+}
+
+impl TestReq {
+    /// Adds a header with any bytes as its value.
     fn header(mut self, name: &str, value: impl AsRef<[u8]>) -> Self {
-        let name = name.to_ascii_lowercase();
-        if name == "host" {
-            self.headers.retain(|(n, _)| n != "host");
-        }
-        self.headers.push((name, value.as_ref().to_vec()));
+        self.headers
+            .push((name.to_ascii_lowercase(), value.as_ref().to_vec()));
         self
     }
-    fn form(self, body: impl AsRef<[u8]>) -> Self {
-        self.header("content-type", FORM).body(body)
-    }
-    fn body(mut self, body: impl AsRef<[u8]>) -> Self {
-        self.body = ReqBody::Fixed(body.as_ref().to_vec());
+    fn with_body(mut self, body: ReqBody) -> Self {
+        self.body = body;
         self
     }
-    fn signed(self, sig: impl AsRef<[u8]>) -> Self {
-        self.header("x-twilio-signature", sig)
+    fn declares_length(&self) -> bool {
+        self.headers.iter().any(|(n, _)| n == "content-length")
     }
 }
 
 /// What a request produced.
 #[derive(Debug)]
 struct Outcome {
-    status: u16,
-    content_type: Option<String>,
-    body: Bytes,
+    reply: Reply,
     /// Inner-handler calls (0 or 1) and what it saw.
     calls: usize,
     seen: Option<Seen>,
     /// Attempts the pipeline reported for this one request, and the client address.
     records: usize,
     ip: Option<String>,
+    /// The last report's reason (the error's text) on a refusal.
+    reason: Option<String>,
+}
+
+impl std::ops::Deref for Outcome {
+    type Target = Reply;
+    fn deref(&self) -> &Reply {
+        &self.reply
+    }
 }
 
 /// A body that yields chunks without announcing its size, counting the chunks pulled.
@@ -152,13 +172,16 @@ fn build_config(config: WebhookConfig) -> (WebhookConfig, Arc<MemoryLog>) {
 fn outcome(res: (u16, Option<String>, Bytes), probe: &Probe, log: &MemoryLog) -> Outcome {
     let records = log.records();
     Outcome {
-        status: res.0,
-        content_type: res.1,
-        body: res.2,
+        reply: Reply {
+            status: res.0,
+            content_type: res.1,
+            body: res.2.to_vec(),
+        },
         calls: probe.calls.load(Ordering::SeqCst),
         seen: probe.seen.lock().unwrap().pop(),
         records: records.len(),
         ip: records.last().and_then(|r| r.ip_address.clone()),
+        reason: records.last().and_then(|r| r.reason.clone()),
     }
 }
 
@@ -166,7 +189,9 @@ async fn via_oneshot(config: WebhookConfig, req: &TestReq) -> (Outcome, usize) {
     let (config, log) = build_config(config);
     let probe = Probe::default();
     let svc: TwilioWebhookService<Probe> = TwilioWebhookLayer::new(config).layer(probe.clone());
-    let mut builder = http::Request::post(req.path.as_str());
+    let mut builder = http::Request::builder()
+        .method(req.method)
+        .uri(req.path.as_str());
     for (n, v) in &req.headers {
         builder = builder.header(n.as_str(), http::HeaderValue::from_bytes(v).unwrap());
     }
@@ -222,7 +247,11 @@ async fn via_server(config: WebhookConfig, req: &TestReq) -> Outcome {
     let (config, log) = build_config(config);
     let probe = Probe::default();
     let addr = serve(config, probe.clone()).await;
-    let mut raw = format!("POST {} HTTP/1.1\r\nconnection: close\r\n", req.path).into_bytes();
+    let mut raw = format!(
+        "{} {} HTTP/1.1\r\nconnection: close\r\n",
+        req.method, req.path
+    )
+    .into_bytes();
     for (n, v) in &req.headers {
         raw.extend_from_slice(format!("{n}: ").as_bytes());
         raw.extend_from_slice(v);
@@ -230,7 +259,10 @@ async fn via_server(config: WebhookConfig, req: &TestReq) -> Outcome {
     }
     match &req.body {
         ReqBody::Fixed(b) => {
-            raw.extend_from_slice(format!("content-length: {}\r\n\r\n", b.len()).as_bytes());
+            if !req.declares_length() {
+                raw.extend_from_slice(format!("content-length: {}\r\n", b.len()).as_bytes());
+            }
+            raw.extend_from_slice(b"\r\n");
             raw.extend_from_slice(b);
         }
         ReqBody::Declared(n) => {
@@ -296,13 +328,15 @@ async fn read_response(rd: &mut tokio::net::tcp::OwnedReadHalf) -> (u16, Option<
 
 /// Sends `req` both ways with a fresh config from `config`; asserts both transports agree
 /// and that exactly one attempt was reported; returns the server's outcome.
-async fn send(config: impl Fn() -> WebhookConfig, req: TestReq) -> Outcome {
+async fn send(config: impl Fn() -> WebhookConfig, req: impl Into<TestReq>) -> Outcome {
+    let req = req.into();
     let (one, _) = via_oneshot(config(), &req).await;
     let srv = via_server(config(), &req).await;
     assert_eq!(one.status, srv.status, "oneshot vs server status");
     assert_eq!(one.calls, srv.calls, "oneshot vs server handler calls");
     assert_eq!(one.body, srv.body);
     assert_eq!(one.seen, srv.seen);
+    assert_eq!(one.reason, srv.reason, "oneshot vs server reported reason");
     assert_eq!((one.records, srv.records), (1, 1), "one attempt reported");
     // Only the server knows the peer; the layer reads it from the extensions.
     assert_eq!(one.ip, None);
@@ -311,24 +345,15 @@ async fn send(config: impl Fn() -> WebhookConfig, req: TestReq) -> Outcome {
 }
 
 /// Asserts a refusal: this status, the fixed text, and a handler that never ran.
-async fn refused(config: impl Fn() -> WebhookConfig, req: TestReq, status: u16) {
-    let out = send(config, req).await;
-    assert_eq!(out.status, status, "{out:?}");
+async fn refused(
+    config: impl Fn() -> WebhookConfig,
+    req: impl Into<TestReq>,
+    status: u16,
+) -> Outcome {
+    let out = send(config, req.into()).await;
+    out.assert_refusal(status, &format!("{out:?}"));
     assert_eq!(out.calls, 0, "inner handler must not run");
-    let text = twilio_webhook::pipeline::response_text(status);
-    assert_eq!(out.body, text.as_bytes());
-    assert_eq!(
-        out.content_type.as_deref(),
-        Some("text/plain; charset=utf-8")
-    );
-}
-
-fn single() -> WebhookConfig {
-    WebhookConfig::single_token(TOKEN, BASE).unwrap()
-}
-
-fn sign(url: &str, params: &[(&str, &str)]) -> String {
-    compute_twilio_signature(url, params.iter().copied(), TOKEN)
+    out
 }
 
 const PARAMS: &[(&str, &str)] = &[
@@ -336,14 +361,21 @@ const PARAMS: &[(&str, &str)] = &[
     ("Body", "Hi there! 1+1=2 & café"),
     ("From", "whatsapp:+14158675309"),
 ];
-/// `PARAMS` as a form, with both `+` and `%20` for spaces so re-encoding would show.
+/// `PARAMS` as a form, reordered, with both `+` and `%20` for spaces so re-encoding would
+/// show.
 const PARAMS_FORM: &str =
     "From=whatsapp%3A%2B14158675309&Body=Hi+there%21%201%2B1%3D2+%26+caf%C3%A9&AccountSid=ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 
-fn signed_form(path: &str) -> TestReq {
-    TestReq::post(path)
-        .form(PARAMS_FORM)
-        .signed(sign(&format!("{BASE}{path}"), PARAMS))
+/// `PARAMS` signed for `url`, sent as `PARAMS_FORM`.
+fn signed_for(url: &str) -> SignedRequest {
+    SignedRequest::post(url)
+        .params(PARAMS.iter().copied())
+        .auth_token(TOKEN)
+        .send_body(PARAMS_FORM)
+}
+
+fn signed_form(path: &str) -> SignedRequest {
+    signed_for(&format!("{BASE}{path}"))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -351,11 +383,7 @@ fn signed_form(path: &str) -> TestReq {
 
 #[tokio::test]
 async fn valid_form_reaches_handler_with_body_unchanged() {
-    let out = send(
-        single,
-        signed_form("/hook?x=1").header("I-Twilio-Idempotency-Token", "idem-1"),
-    )
-    .await;
+    let out = send(single, signed_form("/hook?x=1").idempotency_token("idem-1")).await;
     assert_eq!((out.status, out.calls), (200, 1));
     assert_eq!(&out.body[..], b"handled");
     let (body, verified) = out.seen.unwrap();
@@ -371,24 +399,17 @@ async fn valid_form_reaches_handler_with_body_unchanged() {
 
 #[tokio::test]
 async fn valid_json_with_body_sha256() {
-    let json = br#"{"EventType":"com.twilio.messaging.message.delivered","n":1}"#;
-    let path = format!("/events?bodySHA256={}", body_sha256_hex(json));
-    let sig = sign(&format!("{BASE}{path}"), &[]);
-    let req = TestReq::post(&path)
-        .header("content-type", "application/json")
-        .body(json)
-        .signed(sig);
-    let out = send(single, req).await;
+    let json = r#"{"EventType":"com.twilio.messaging.message.delivered","n":1}"#;
+    let out = send(single, support::json("/events", json)).await;
     assert_eq!((out.status, out.calls), (200, 1));
-    assert_eq!(out.seen.unwrap().0, &json[..]);
+    assert_eq!(out.seen.unwrap().0, json.as_bytes());
 }
 
 #[tokio::test]
 async fn base_url_with_path_prefix() {
     let prefixed =
         || WebhookConfig::single_token(TOKEN, "https://api.example.com/twilio/").unwrap();
-    let sig = sign("https://api.example.com/twilio/hook", PARAMS);
-    let req = || TestReq::post("/hook").form(PARAMS_FORM).signed(&sig);
+    let req = || signed_for("https://api.example.com/twilio/hook").sent_to("/hook");
     assert_eq!(send(prefixed, req()).await.status, 200);
     // The same signature without the prefix in the configured base is not accepted.
     refused(single, req(), 403).await;
@@ -396,20 +417,15 @@ async fn base_url_with_path_prefix() {
 
 #[tokio::test]
 async fn forwarded_headers_only_with_opt_in() {
-    let sig = sign("https://api.example.com/hook", PARAMS);
     let req = || {
-        TestReq::post("/hook")
-            .header("host", "internal:8080")
-            .header("x-forwarded-proto", "https")
-            .header("x-forwarded-host", "api.example.com")
-            .form(PARAMS_FORM)
-            .signed(&sig)
+        signed_form("/hook")
+            .insert_header("host", "internal:8080")
+            .insert_header("x-forwarded-proto", "https")
+            .insert_header("x-forwarded-host", "api.example.com")
     };
-    let keys = || StaticKeys::new(Verifier::new(TOKEN));
-    let trusting =
-        || WebhookConfig::new(keys(), PublicUrl::insecure_trust_forwarded_headers(false));
+    let trusting = || config_for(PublicUrl::insecure_trust_forwarded_headers(false));
     assert_eq!(send(trusting, req()).await.status, 200);
-    let host_only = || WebhookConfig::new(keys(), PublicUrl::host_header(false));
+    let host_only = || config_for(PublicUrl::host_header(false));
     refused(host_only, req(), 403).await;
     let internal_base = || WebhookConfig::single_token(TOKEN, "http://internal:8080").unwrap();
     refused(internal_base, req(), 403).await;
@@ -419,21 +435,11 @@ async fn forwarded_headers_only_with_opt_in() {
 /// request URI. The Host-header mode uses it, and a `Host` header still wins.
 #[tokio::test]
 async fn http2_authority_stands_in_for_a_missing_host() {
-    let url = "https://api.example.com:8443/hook";
-    let sig = sign(url, PARAMS);
-    let host_only = || {
-        WebhookConfig::new(
-            StaticKeys::new(Verifier::new(TOKEN)),
-            PublicUrl::host_header(true),
-        )
-    };
-    let mut req = TestReq::post(url).form(PARAMS_FORM).signed(&sig);
-    req.headers.retain(|(n, _)| n != "host");
-    let (out, _) = via_oneshot(host_only(), &req).await;
+    let h2 = || signed_for("https://api.example.com:8443/hook").as_http2();
+    let host_only = || config_for(PublicUrl::host_header(true));
+    let (out, _) = via_oneshot(host_only(), &h2().into()).await;
     assert_eq!((out.status, out.calls), (200, 1), "{out:?}");
-    let mut req = TestReq::post(url).form(PARAMS_FORM).signed(&sig);
-    req.headers.retain(|(n, _)| n != "host");
-    let req = req.header("host", "other.example");
+    let req = h2().insert_header("host", "other.example").into();
     let (out, _) = via_oneshot(host_only(), &req).await;
     assert_eq!((out.status, out.calls), (403, 0), "{out:?}");
 }
@@ -444,9 +450,7 @@ async fn port_variants() {
         "https://api.example.com:443/hook",
         "https://api.example.com/hook",
     ] {
-        let req = TestReq::post("/hook")
-            .form(PARAMS_FORM)
-            .signed(sign(signed_url, PARAMS));
+        let req = signed_for(signed_url).sent_to("/hook");
         let out = send(single, req).await;
         assert_eq!((out.status, out.calls), (200, 1), "{signed_url}");
     }
@@ -464,11 +468,7 @@ async fn tenants_by_account_sid() {
             );
         WebhookConfig::new(map, PublicUrl::base(BASE).unwrap())
     };
-    let url = format!("{BASE}/hook");
-    let with = |token: &str| {
-        let sig = compute_twilio_signature(&url, PARAMS.iter().copied(), token);
-        TestReq::post("/hook").form(PARAMS_FORM).signed(sig)
-    };
+    let with = |token: &str| signed_form("/hook").auth_token(token);
     let out = send(tenants, with("token-a")).await;
     assert_eq!(out.status, 200);
     assert_eq!(out.seen.unwrap().1.unwrap().tenant_id.as_deref(), Some(A));
@@ -477,35 +477,20 @@ async fn tenants_by_account_sid() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Limits.
+// Limits: bodies the kit does not describe (declared but not sent, streamed).
 
 #[tokio::test]
 async fn declared_content_length_over_limit() {
     let small = || single().with_body_limit(1024);
-    let req = TestReq::post("/hook")
-        .header("content-type", FORM)
-        .signed(sign(&format!("{BASE}/hook"), PARAMS));
-    refused(
-        small,
-        TestReq {
-            body: ReqBody::Declared(1_000_000_000),
-            ..req
-        },
-        413,
-    )
-    .await;
+    let req = TestReq::from(signed_form("/hook")).with_body(ReqBody::Declared(1_000_000_000));
+    refused(small, req, 413).await;
 }
 
 #[tokio::test]
 async fn streamed_body_over_limit_is_not_buffered() {
     let small = || single().with_body_limit(1024);
     let chunks = vec![b"a=".repeat(50); 100]; // 100 chunks of 100 bytes, no Content-Length
-    let req = || TestReq {
-        body: ReqBody::Streamed(chunks.clone()),
-        ..TestReq::post("/hook")
-            .header("content-type", FORM)
-            .signed(sign(&format!("{BASE}/hook"), PARAMS))
-    };
+    let req = || TestReq::from(signed_form("/hook")).with_body(ReqBody::Streamed(chunks.clone()));
     let (one, pulled) = via_oneshot(small(), &req()).await;
     assert_eq!((one.status, one.calls), (413, 0));
     // The limit is crossed by the 11th chunk; nothing after it is read.
@@ -518,109 +503,45 @@ async fn streamed_body_over_limit_is_not_buffered() {
 // ---------------------------------------------------------------------------------------
 // Refusals: exact status, handler never called.
 
+/// The shared table (`support::bad_inputs`) through the tower layer (oneshot and a real
+/// server, which must agree) and through `verify_request`: its status, the fixed text, the
+/// handler not run, and its error, as reported and as returned.
 #[tokio::test]
-async fn signature_refusals() {
-    let url = format!("{BASE}/hook");
-    let form = || TestReq::post("/hook").form(PARAMS_FORM);
-    // Wrong signature (right shape, other token).
-    let other = compute_twilio_signature(&url, PARAMS.iter().copied(), "54321");
-    refused(single, form().signed(&other), 403).await;
-    refused(single, form(), 403).await; // missing
-    refused(single, form().signed(""), 403).await; // empty
-    let good = sign(&url, PARAMS);
-    refused(single, form().signed(&good).signed(&good), 403).await; // twice
-    refused(single, form().signed("not base64 at all!!!!!!!!!!"), 403).await;
-    refused(single, form().signed("c2hvcnQ="), 403).await; // wrong length
-    refused(single, form().signed(b"\xff\xfe"), 403).await; // not text
-                                                            // Valid for /hook, replayed against /other.
-    let replay = TestReq::post("/other").form(PARAMS_FORM).signed(&good);
-    refused(single, replay, 403).await;
-    // Body changed after signing.
-    let tampered = TestReq::post("/hook")
-        .form(PARAMS_FORM.replace("caf", "kaf"))
-        .signed(&good);
-    refused(single, tampered, 403).await;
-}
+async fn bad_input_matrix() {
+    for case in bad_inputs() {
+        let what = case.name;
+        let out = refused(bad_input_config, case.request.clone(), case.status).await;
+        assert_eq!(out.reason, Some(case.error.to_string()), "{what}");
 
-#[tokio::test]
-async fn malformed_forms_are_bad_requests() {
-    let url = format!("{BASE}/hook");
-    for body in [&b"a=%zz"[..], b"%ff=1", b"a=%ff", b"a=\xff", b"\xfe=1"] {
-        // A well-formed signature, so only the form can be at fault.
-        let req = TestReq::post("/hook")
-            .form(body)
-            .signed(sign(&url, &[("a", "x")]));
-        refused(single, req, 400).await;
+        let req: http::Request<Full<Bytes>> = case.request.http_request().unwrap();
+        let err = verify_request(&bad_input_config(), req).await.unwrap_err();
+        assert_eq!(err, case.error, "{what}: verify_request");
+        assert_eq!(error_response(&err).status(), case.status, "{what}");
     }
 }
 
+/// A signature header that is not text: outside what the kit (and `HeaderValue::from_str`)
+/// builds, so its bytes are put in by hand.
 #[tokio::test]
-async fn json_refusals() {
-    let json = br#"{"n":1}"#;
-    let bare = TestReq::post("/events")
-        .header("content-type", "application/json")
-        .body(json)
-        .signed(sign(&format!("{BASE}/events"), &[]));
-    refused(single, bare, 400).await; // no bodySHA256: nothing signed covers the body
-
-    let path = format!("/events?bodySHA256={}", body_sha256_hex(json));
-    let changed = TestReq::post(&path)
-        .header("content-type", "application/json")
-        .body(br#"{"n":2}"#)
-        .signed(sign(&format!("{BASE}{path}"), &[]));
-    refused(single, changed, 403).await;
+async fn a_signature_that_is_not_text_is_refused() {
+    let req =
+        TestReq::from(signed_form("/hook").without_signature()).header(SIGNATURE, b"\xff\xfe");
+    let out = refused(single, req, 403).await;
+    let not_base64 =
+        twilio_webhook::Error::MalformedSignature(twilio_webhook::SignatureFormatError::NotBase64);
+    assert_eq!(out.reason, Some(not_base64.to_string()));
 }
 
 #[tokio::test]
-async fn shared_keys() {
-    let with_key = || {
-        let v = Verifier::builder()
-            .auth_token(TOKEN)
-            .shared_key("KS1", "shared-secret")
-            .build();
-        WebhookConfig::new(StaticKeys::new(v), PublicUrl::base(BASE).unwrap())
-    };
-    let url = format!("{BASE}/hook");
-    let sha256 = |secret: &str| {
-        compute_signature_with(Algorithm::HmacSha256, &url, PARAMS.iter().copied(), secret)
-    };
-    let req = |settings: &str, sig: String| {
-        TestReq::post("/hook")
-            .form(PARAMS_FORM)
-            .header("x-twilio-webhooks-signature-settings", settings)
-            .signed(sig)
-    };
-    let ok = send(
-        with_key,
-        req("key=KS1,algorithm=HMAC_SHA256", sha256("shared-secret")),
-    )
-    .await;
+async fn shared_key_is_accepted() {
+    let req = signed_form("/hook").shared_key(SHARED_KEY_ID, SHARED_SECRET);
+    let ok = send(config_with_shared_key, req).await;
     assert_eq!((ok.status, ok.calls), (200, 1));
-    let unknown = req("key=KS2,algorithm=HMAC_SHA256", sha256("shared-secret"));
-    refused(with_key, unknown, 403).await;
-    refused(
-        with_key,
-        req("key=KS1,algorithm=HMAC_MD5", sha256("shared-secret")),
-        403,
-    )
-    .await;
-}
-
-struct FailingResolver;
-
-impl KeyResolver for FailingResolver {
-    fn resolve<'a>(
-        &'a self,
-        _: ResolveContext<'a>,
-    ) -> BoxFuture<'a, Result<Option<Tenant>, ResolveError>> {
-        Box::pin(async { Err(ResolveError("database down".into())) })
-    }
 }
 
 #[tokio::test]
 async fn resolver_failure_is_500() {
-    let failing = || WebhookConfig::new(FailingResolver, PublicUrl::base(BASE).unwrap());
-    refused(failing, signed_form("/hook"), 500).await;
+    refused(failing_config, signed_form("/hook"), 500).await;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -639,24 +560,16 @@ async fn works_as_an_axum_router_layer() {
             ),
         )
         .layer(TwilioWebhookLayer::new(single()));
-    let req = |sig: &str| {
-        http::Request::post("/hook")
-            .header("content-type", FORM)
-            .header("x-twilio-signature", sig)
-            .body(axum::body::Body::from(PARAMS_FORM))
-            .unwrap()
-    };
+    let req = |r: SignedRequest| r.http_request::<axum::body::Body>().unwrap();
     let res = app
         .clone()
-        .oneshot(req(&sign(&format!("{BASE}/hook"), PARAMS)))
+        .oneshot(req(signed_form("/hook")))
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
     let body = res.into_body().collect().await.unwrap().to_bytes();
     assert_eq!(body, format!("{BASE}/hook {}", PARAMS_FORM.len()));
-    let res = app
-        .oneshot(req("RSOYDt4T1cUTdK1PDd93/VVr8B8="))
-        .await
-        .unwrap();
+    let forged = signed_form("/hook").auth_token(OTHER_TOKEN);
+    let res = app.oneshot(req(forged)).await.unwrap();
     assert_eq!(res.status(), 403);
 }

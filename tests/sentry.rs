@@ -132,7 +132,7 @@ fn malformed_request_is_a_breadcrumb_on_the_next_event() {
 #[test]
 fn misconfiguration_is_an_error_event() {
     let events = sentry_events(|| async {
-        let config = WebhookConfig::new(BrokenResolver, PublicUrl::base(BASE).unwrap());
+        let config = WebhookConfig::new(FailingResolver, PublicUrl::base(BASE).unwrap());
         let p = params("hi");
         let _ = Req::form(encode(&p), Some(&sign(&p))).send(&config).await;
     });

@@ -6,6 +6,11 @@
 mod tracing_anchor;
 pub use tracing_anchor::scoped_subscriber;
 
+#[path = "../support/resolver.rs"]
+mod resolver;
+#[allow(unused_imports)] // guard_events.rs takes what it needs by name
+pub use resolver::FailingResolver;
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -17,8 +22,7 @@ use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, SubscriberExt as _};
 use tracing_subscriber::Layer;
 use twilio_webhook::pipeline::{
-    BoxFuture, KeyResolver, PublicUrl, RequestParts, ResolveContext, ResolveError, StaticKeys,
-    Tenant, VerifiedRequest, WebhookConfig,
+    PublicUrl, RequestParts, StaticKeys, VerifiedRequest, WebhookConfig,
 };
 use twilio_webhook::{Error, Verifier};
 
@@ -117,18 +121,6 @@ pub fn config() -> WebhookConfig {
         StaticKeys::with_tenant_id(Verifier::new(TOKEN), TENANT),
         PublicUrl::base(BASE).unwrap(),
     )
-}
-
-/// A resolver whose backing store is down: every request gets 500.
-pub struct BrokenResolver;
-
-impl KeyResolver for BrokenResolver {
-    fn resolve<'a>(
-        &'a self,
-        _ctx: ResolveContext<'a>,
-    ) -> BoxFuture<'a, Result<Option<Tenant>, ResolveError>> {
-        Box::pin(async { Err(ResolveError("database unreachable".into())) })
-    }
 }
 
 /// One `tracing` event as a layer saw it.
