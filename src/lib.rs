@@ -69,6 +69,8 @@ pub mod payload;
 pub mod testing;
 
 mod body_hash;
+#[cfg(feature = "pipeline")]
+mod boxed;
 mod error;
 mod one_shot;
 mod request;

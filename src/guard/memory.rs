@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use super::key::{ClaimToken, GuardKey};
 use super::store::{ClaimState, GuardStore, StoreError, StoredResponse};
-use crate::pipeline::BoxFuture;
+use crate::boxed::BoxFuture;
 
 /// Claims in this process's memory: for a single replica, and for tests.
 ///

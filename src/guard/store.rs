@@ -3,7 +3,7 @@
 use std::time::{Duration, SystemTime};
 
 use super::key::{ClaimToken, GuardKey};
-use crate::pipeline::BoxFuture;
+use crate::boxed::BoxFuture;
 
 /// The first delivery's response, as stored for its repeats: status, content type and
 /// body (the body only when it fits the configured cap).

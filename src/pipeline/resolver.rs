@@ -1,14 +1,11 @@
 //! Which keys judge a request: one service may hold many Twilio accounts.
 
-use core::future::Future;
-use core::pin::Pin;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::verifier::Verifier;
 
-/// A boxed future, so resolvers can be stored as `Arc<dyn KeyResolver>`.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+pub use crate::boxed::BoxFuture;
 
 /// What a resolver may look at, before anything is verified.
 ///

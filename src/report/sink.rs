@@ -25,7 +25,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use super::{Attempt, AttemptLog, AttemptRecord};
-use crate::pipeline::BoxFuture;
+use crate::boxed::BoxFuture;
 
 /// Why a store could not write a batch.
 ///

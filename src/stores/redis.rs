@@ -5,8 +5,8 @@ use std::time::{Duration, UNIX_EPOCH};
 use redis::aio::ConnectionManager;
 use redis::Script;
 
+use crate::boxed::BoxFuture;
 use crate::guard::{ClaimState, ClaimToken, GuardKey, GuardStore, StoreError, StoredResponse};
-use crate::pipeline::BoxFuture;
 
 /// Guard claims in Redis, shared by every replica that uses the server.
 ///

@@ -5,8 +5,8 @@ use std::time::{Duration, UNIX_EPOCH};
 use sqlx::postgres::PgPool;
 use sqlx::Row;
 
+use crate::boxed::BoxFuture;
 use crate::guard::{ClaimState, ClaimToken, GuardKey, GuardStore, StoreError, StoredResponse};
-use crate::pipeline::BoxFuture;
 
 /// Guard claims in PostgreSQL, shared by every replica that uses the database.
 ///

@@ -5,7 +5,7 @@ use std::time::Duration;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
-use crate::pipeline::BoxFuture;
+use crate::boxed::BoxFuture;
 use crate::report::{rfc3339, AttemptRecord, AttemptStore, StoreError};
 use crate::stores::sql::{classify, cutoff, headers_json, no_nul, INSERT};
 use crate::stores::Migration;

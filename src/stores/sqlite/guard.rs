@@ -5,8 +5,8 @@ use std::time::{Duration, UNIX_EPOCH};
 use sqlx::sqlite::SqlitePool;
 use sqlx::Row;
 
+use crate::boxed::BoxFuture;
 use crate::guard::{ClaimState, ClaimToken, GuardKey, GuardStore, StoreError, StoredResponse};
-use crate::pipeline::BoxFuture;
 
 /// Guard claims in SQLite: for replicas on one machine sharing one database file.
 ///

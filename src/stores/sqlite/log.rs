@@ -6,7 +6,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
-use crate::pipeline::BoxFuture;
+use crate::boxed::BoxFuture;
 use crate::report::{rfc3339, AttemptRecord, AttemptStore, StoreError};
 use crate::stores::sql::{classify, cutoff, headers_json, INSERT};
 use crate::stores::Migration;
