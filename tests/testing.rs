@@ -314,6 +314,51 @@ fn samples_decode_as_typed_payloads() {
     assert_eq!(status.error_code, Some(30003));
 }
 
+/// The Voice samples verify as POST and as GET, and decode as their typed payloads from the
+/// body or the query string.
+#[cfg(feature = "serde")]
+#[test]
+fn voice_samples_verify_and_decode_as_post_and_get() {
+    use twilio_webhook::payload::{
+        CallStatus, CallStatusCallback, GatherAction, IncomingCall, RecordingStatus,
+        RecordingStatusCallback,
+    };
+    let verifier = Verifier::new(TOKEN);
+    for get in [false, true] {
+        let send = |r: SignedRequest| {
+            let r = if get { r.as_get() } else { r };
+            let p = r.auth_token(TOKEN).parts().unwrap();
+            verify(&verifier, &p).unwrap();
+            let form = if get {
+                p.url.split_once('?').unwrap().1.as_bytes().to_vec()
+            } else {
+                p.body.clone()
+            };
+            assert_eq!((p.method == "GET", p.body.is_empty()), (get, get));
+            form
+        };
+        let call =
+            IncomingCall::from_form(&send(SignedRequest::incoming_call().from("+15550001111")))
+                .unwrap();
+        assert_eq!(
+            (call.from.as_str(), &call.call_status),
+            ("+15550001111", &CallStatus::Ringing)
+        );
+        let status =
+            CallStatusCallback::from_form(&send(SignedRequest::call_status_callback())).unwrap();
+        assert_eq!(status.call.call_status, CallStatus::Completed);
+        let gather = GatherAction::from_form(&send(
+            SignedRequest::gather_action().set_param("Digits", "42"),
+        ))
+        .unwrap();
+        assert_eq!(gather.digits.as_deref(), Some("42"));
+        let rec =
+            RecordingStatusCallback::from_form(&send(SignedRequest::recording_status_callback()))
+                .unwrap();
+        assert_eq!(rec.recording_status, RecordingStatus::Completed);
+    }
+}
+
 #[cfg(feature = "axum")]
 #[tokio::test]
 async fn axum_router_takes_the_request_as_is() {

@@ -146,7 +146,7 @@ impl KeyResolver for StaticKeys {
     }
 }
 
-/// Tenants by the `AccountSid` form parameter (the original system kept `twilio_sid` and
+/// Tenants by the `AccountSid` form parameter (a multi-tenant service typically keeps `twilio_sid` and
 /// `twilio_token` per tenant). The tenant id reported is the AccountSid unless set.
 ///
 /// ```

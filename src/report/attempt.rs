@@ -10,7 +10,8 @@ use crate::redact::{mask_userinfo, Redaction};
 use crate::url::VariantSet;
 use crate::verifier::Verified;
 
-/// The outcome as the original system's webhook log named it.
+/// The outcome of an attempt, as the `status` column of a webhook log names it: `success`,
+/// `unauthorized` or `error`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]

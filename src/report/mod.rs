@@ -8,7 +8,8 @@
 //! # Events
 //!
 //! One `tracing` event per attempt, target [`SECURITY_TARGET`], with the fields the
-//! original system logged plus a few more. Every event declares the same fields; a field
+//! usual webhook-log fields (tenant, client address, URL, user agent, status) plus a few
+//! more. Every event declares the same fields; a field
 //! without a value is omitted.
 //!
 //! | field | value |
@@ -100,7 +101,7 @@ pub(crate) fn report(attempt: &Attempt<'_>, log: Option<&dyn AttemptLog>) {
     }
 }
 
-/// The `event_type` of a verdict, as the original system named them.
+/// The `event_type` of a verdict: one name per outcome, stable for log queries and alerts.
 ///
 /// ```
 /// use twilio_webhook::{report::event_type, Error};

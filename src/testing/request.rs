@@ -122,6 +122,22 @@ impl SignedRequest {
         Self::new(Kind::Get, url)
     }
 
+    /// The same request sent as a GET: its parameters move into the query string (Twilio
+    /// calls Voice and status URLs configured for GET this way). A JSON request stays JSON.
+    ///
+    /// ```
+    /// let p = twilio_webhook::testing::SignedRequest::incoming_call().as_get().auth_token("12345").parts()?;
+    /// assert_eq!(p.method, "GET");
+    /// assert!(p.url.contains("CallSid=") && p.body.is_empty());
+    /// # Ok::<(), twilio_webhook::testing::BuildError>(())
+    /// ```
+    pub fn as_get(mut self) -> Self {
+        if matches!(self.kind, Kind::Form) {
+            self.kind = Kind::Get;
+        }
+        self
+    }
+
     /// A JSON POST of `body` to `url`: `bodySHA256=<hex SHA-256 of body>` is appended to the
     /// URL (after any [`param`](Self::param), which become query parameters), and the
     /// signature covers that URL alone.

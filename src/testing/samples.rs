@@ -2,8 +2,9 @@
 //!
 //! Each sample is a form POST with the parameters Twilio sends, in its order, and placeholder
 //! values; set what your test looks at with the field setters (`.from(…)`, `.body(…)`) or
-//! [`SignedRequest::set_param`]. The Voice samples (incoming call, call status) are added
-//! here with the Voice payloads.
+//! [`SignedRequest::set_param`]. The Voice samples use the parameters Twilio documents for
+//! each webhook (the sources are cited in `tests/data/voice/samples.json`); send them as GET
+//! with [`SignedRequest::as_get`] when your Voice URL is configured for GET.
 
 use super::SignedRequest;
 
@@ -43,6 +44,71 @@ const STATUS_CALLBACK: &[(&str, &str)] = &[
     ("ApiVersion", "2010-04-01"),
 ];
 
+const INCOMING_CALL: &[(&str, &str)] = &[
+    ("CallSid", "CAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+    ("AccountSid", "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+    ("From", "+16175551212"),
+    ("To", "+18005551212"),
+    ("CallStatus", "ringing"),
+    ("ApiVersion", "2010-04-01"),
+    ("Direction", "inbound"),
+    ("ForwardedFrom", "+16175550000"),
+    ("CallerName", "LOVELACE ADA"),
+    ("FromCity", "BOSTON"),
+    ("FromState", "MA"),
+    ("FromZip", "02108"),
+    ("FromCountry", "US"),
+    ("ToCity", ""),
+    ("ToState", ""),
+    ("ToZip", ""),
+    ("ToCountry", "US"),
+    ("Called", "+18005551212"),
+    ("Caller", "+16175551212"),
+];
+
+const CALL_STATUS_CALLBACK: &[(&str, &str)] = &[
+    ("CallSid", "CAdddddddddddddddddddddddddddddddd"),
+    ("AccountSid", "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+    ("From", "+18005551212"),
+    ("To", "+16175551212"),
+    ("CallStatus", "completed"),
+    ("ApiVersion", "2010-04-01"),
+    ("Direction", "outbound-api"),
+    ("CallbackSource", "call-progress-events"),
+    ("Timestamp", "Mon, 16 Aug 2010 03:45:50 +0000"),
+    ("SequenceNumber", "3"),
+    ("CallDuration", "49"),
+    ("Duration", "1"),
+    ("SipResponseCode", "200"),
+    ("AnsweredBy", "human"),
+    ("MachineDetectionDuration", "2790"),
+];
+
+const GATHER_ACTION: &[(&str, &str)] = &[
+    ("CallSid", "CAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+    ("AccountSid", "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+    ("From", "+16175551212"),
+    ("To", "+18005551212"),
+    ("CallStatus", "in-progress"),
+    ("ApiVersion", "2010-04-01"),
+    ("Direction", "inbound"),
+    ("Digits", "1234"),
+    ("FinishedOnKey", "#"),
+];
+
+const RECORDING_STATUS_CALLBACK: &[(&str, &str)] = &[
+    ("AccountSid", "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+    ("CallSid", "CAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+    ("RecordingSid", "REaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+    ("RecordingUrl", "https://api.twilio.com/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Recordings/REaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+    ("RecordingStatus", "completed"),
+    ("RecordingDuration", "6"),
+    ("RecordingChannels", "2"),
+    ("RecordingStartTime", "Mon, 16 Aug 2010 03:45:02 +0000"),
+    ("RecordingSource", "DialVerb"),
+    ("RecordingTrack", "both"),
+];
+
 impl SignedRequest {
     /// An incoming SMS (`payload::IncomingMessage`), POSTed to [`SAMPLE_URL`].
     ///
@@ -76,6 +142,55 @@ impl SignedRequest {
     /// ```
     pub fn status_callback() -> Self {
         SignedRequest::post(SAMPLE_URL).params(STATUS_CALLBACK.iter().copied())
+    }
+
+    /// An incoming Voice call (`payload::IncomingCall`), POSTed to [`SAMPLE_URL`].
+    ///
+    /// ```
+    /// use twilio_webhook::testing::SignedRequest;
+    /// let p = SignedRequest::incoming_call().from("+15551230000").auth_token("12345").parts()?;
+    /// assert!(String::from_utf8(p.body).unwrap().contains("CallStatus=ringing"));
+    /// # Ok::<(), twilio_webhook::testing::BuildError>(())
+    /// ```
+    pub fn incoming_call() -> Self {
+        SignedRequest::post(SAMPLE_URL).params(INCOMING_CALL.iter().copied())
+    }
+
+    /// A call status callback for a completed call (`payload::CallStatusCallback`).
+    ///
+    /// ```
+    /// use twilio_webhook::testing::SignedRequest;
+    /// let p = SignedRequest::call_status_callback().set_param("CallStatus", "busy").auth_token("12345").parts()?;
+    /// assert!(String::from_utf8(p.body).unwrap().contains("CallStatus=busy"));
+    /// # Ok::<(), twilio_webhook::testing::BuildError>(())
+    /// ```
+    pub fn call_status_callback() -> Self {
+        SignedRequest::post(SAMPLE_URL).params(CALL_STATUS_CALLBACK.iter().copied())
+    }
+
+    /// A `<Gather>` action with `Digits=1234` (`payload::GatherAction`).
+    ///
+    /// ```
+    /// use twilio_webhook::testing::SignedRequest;
+    /// let p = SignedRequest::gather_action().set_param("Digits", "9").auth_token("12345").parts()?;
+    /// assert!(String::from_utf8(p.body).unwrap().contains("Digits=9"));
+    /// # Ok::<(), twilio_webhook::testing::BuildError>(())
+    /// ```
+    pub fn gather_action() -> Self {
+        SignedRequest::post(SAMPLE_URL).params(GATHER_ACTION.iter().copied())
+    }
+
+    /// A recording status callback for a completed recording
+    /// (`payload::RecordingStatusCallback`).
+    ///
+    /// ```
+    /// use twilio_webhook::testing::SignedRequest;
+    /// let p = SignedRequest::recording_status_callback().auth_token("12345").parts()?;
+    /// assert!(String::from_utf8(p.body).unwrap().contains("RecordingStatus=completed"));
+    /// # Ok::<(), twilio_webhook::testing::BuildError>(())
+    /// ```
+    pub fn recording_status_callback() -> Self {
+        SignedRequest::post(SAMPLE_URL).params(RECORDING_STATUS_CALLBACK.iter().copied())
     }
 
     /// Sets `From`.
