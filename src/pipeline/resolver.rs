@@ -146,8 +146,9 @@ impl KeyResolver for StaticKeys {
     }
 }
 
-/// Tenants by the `AccountSid` form parameter (a multi-tenant service typically keeps `twilio_sid` and
-/// `twilio_token` per tenant). The tenant id reported is the AccountSid unless set.
+/// Tenants by the `AccountSid` form parameter (a multi-tenant service typically keeps a
+/// `twilio_sid` and a `twilio_token` per tenant). The tenant id reported is the AccountSid
+/// unless set.
 ///
 /// ```
 /// use twilio_webhook::{pipeline::AccountSidMap, Verifier};
