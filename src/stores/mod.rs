@@ -1,8 +1,9 @@
 //! Databases behind the crate's traits, each behind its feature, for the attempt log
-//! ([`AttemptStore`](crate::report::AttemptStore)) and the replay guard
+//! (`report::AttemptStore`, with `sink`) and the replay guard
 //! ([`GuardStore`](crate::guard::GuardStore)): PostgreSQL (`postgres`) and SQLite
-//! (`sqlite`) on sqlx, and Redis (`redis`, guard only). The sqlx stores use runtime queries (no build-time database) and no TLS
-//! feature of their own (a pool you build decides).
+//! (`sqlite`) on sqlx, and Redis (`redis`, guard only). The sqlx stores use runtime
+//! queries (no build-time database) and no TLS feature of their own (a pool you build
+//! decides).
 //!
 //! Each store ships its schema as SQL files (`src/stores/<db>/migrations/*.sql`) that its
 //! `migrate()` applies once each, recording them by name in the crate's own table
