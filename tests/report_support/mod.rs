@@ -105,8 +105,10 @@ impl Req {
         };
         let accepted = config
             .verify(&parts, |_limit| async { Ok(&self.body[..]) })
-            .await?;
-        accepted.completion.complete(200);
+            .await?
+            .into_run()
+            .expect("no replay guard");
+        accepted.completion.complete(200, None, b"").await;
         Ok(accepted.request)
     }
 }
