@@ -178,7 +178,13 @@ fn data<E>(frames: &VecDeque<Result<Frame<Bytes>, E>>) -> Bytes {
 /// read, then the rest of the handler's body. The client gets every byte, unchanged.
 ///
 /// ```
-/// # fn demo<B>(b: twilio_webhook::adapters::hyper::Replay<B>) {}
+/// use http_body_util::Full;
+/// use twilio_webhook::adapters::hyper::{Replay, ResponseBody};
+/// // What the tower layer answers when a guard read the handler's response.
+/// fn replayed(b: Replay<Full<bytes::Bytes>>) -> ResponseBody<Full<bytes::Bytes>> {
+///     http_body_util::Either::Right(http_body_util::Either::Left(b))
+/// }
+/// # let _ = replayed;
 /// ```
 // Public through `adapters::hyper` (its `ResponseBody`); axum boxes it.
 #[cfg_attr(not(feature = "hyper"), allow(unreachable_pub))]
