@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
 
-FEATURES=axum,actix,hyper,tracing,serde
+FEATURES=axum,actix,hyper,tracing,serde,guard
 cargo build --quiet --features "$FEATURES" --example axum_server --example actix_server --example hyper_server --example sign
 BIN=target/debug/examples
 TOKEN=ci-smoke-token-5f1e
