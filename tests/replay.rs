@@ -494,3 +494,40 @@ async fn a_repeat_while_the_first_runs_gets_the_in_progress_status() {
         other => panic!("{other:?}"),
     }
 }
+
+#[actix_web::test]
+async fn a_store_failure_under_the_refuse_policy_is_a_503_and_an_error_row() {
+    use twilio_webhook::guard::StoreErrorPolicy;
+    let log = Arc::new(MemoryLog::default());
+    // Capacity 1: the first delivery fills the store, a second one fails it.
+    let guard = Guard::new(
+        MemoryStore::new(1),
+        GuardConfig::default().with_store_errors(StoreErrorPolicy::Refuse),
+    )
+    .unwrap();
+    let config = WebhookConfig::single_token(TOKEN, "https://example.com")
+        .unwrap()
+        .with_attempt_log(log.clone())
+        .with_replay_guard(guard);
+    let first = message().http_request::<Full<Bytes>>().unwrap();
+    let Ok(Verdict::Run((_req, _v, _held))) = tw_hyper::verify_request(&config, first).await else {
+        panic!("the first delivery runs");
+    };
+    let other = message()
+        .set_param("Body", "another")
+        .http_request::<Full<Bytes>>()
+        .unwrap();
+    match tw_hyper::verify_request(&config, other).await {
+        Ok(Verdict::Answer(a)) => {
+            let got = collect(tw_hyper::answer_response(a)).await;
+            assert_eq!(got.status, 503);
+            assert_eq!(got.body, b"Service Unavailable");
+        }
+        other => panic!("{other:?}"),
+    }
+    let last = log.records().pop().unwrap();
+    assert_eq!(
+        (last.event_type, last.status),
+        ("webhook_guard_error", AttemptStatus::Error)
+    );
+}
