@@ -46,7 +46,7 @@ impl WebhookConfig {
     /// 2. `read_body(limit)`: the adapter's reader, which must stop at `limit` bytes with
     ///    [`Error::BodyTooLarge`] (or fail with [`Error::BodyRead`]).
     /// 3. The verdict: public URL (built once), tenant, signature, tenant binding.
-    /// 4. With a replay guard ([`WebhookConfig::with_replay_guard`]), and only once the
+    /// 4. With a replay guard (`WebhookConfig::with_replay_guard`, feature `guard`), and only once the
     ///    request verified: the claim on its delivery, keyed by (tenant, decoded
     ///    `X-Twilio-Signature`).
     /// 5. The report: one security event and one attempt-log record, whatever the outcome.

@@ -45,7 +45,7 @@ impl<T> Verdict<T> {
 
 /// A response the pipeline gives instead of the handler: a repeat's stored first response
 /// (status, content type, body), or a bare status (the first delivery still in progress,
-/// or the guard's store failed under [`StoreErrorPolicy::Refuse`](crate::guard::StoreErrorPolicy)).
+/// or the guard's store failed under `guard::StoreErrorPolicy::Refuse`).
 ///
 /// ```
 /// use twilio_webhook::pipeline::Answer;
@@ -104,7 +104,7 @@ pub enum Delivery {
     /// The first delivery: the guard holds its claim until the handler answers.
     First,
     /// A repeat, run anyway because the guard is in pass-through mode
-    /// ([`GuardMode::PassThrough`](crate::guard::GuardMode)).
+    /// (`guard::GuardMode::PassThrough`).
     Repeat {
         /// When the first delivery was seen.
         first_seen: SystemTime,

@@ -141,7 +141,7 @@ impl ResponseError for Rejection {
 }
 
 /// A repeat the replay guard answered instead of the handler
-/// ([`WebhookConfig::with_replay_guard`]): as an actix-web error (what the
+/// (`WebhookConfig::with_replay_guard`, feature `guard`): as an actix-web error (what the
 /// [`TwilioWebhook`] extractor fails with), its response is the first delivery's stored
 /// response, or the in-progress status. Not a refusal: the request was authentic.
 ///
