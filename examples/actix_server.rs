@@ -1,10 +1,11 @@
 //! The original system's two Twilio endpoints on actix-web 4, verified by this crate.
 //!
 //! ```text
-//! cargo run --example actix_server --features actix,tracing,serde
+//! cargo run --example actix_server --features actix,tracing,serde,guard
 //! ```
 //! Prints signed `curl` commands to try. `TWILIO_AUTH_TOKEN`, `PUBLIC_URL`, `PORT`, `BIND`
-//! configure it (see `common/demo.rs`); `RUST_LOG`, `LOG_FORMAT=json` the logs.
+//! configure it (see `common/demo.rs`); `RUST_LOG`, `LOG_FORMAT=json` the logs; `REPLAY_STORE`
+//! the replay guard's store (see `common/replay.rs`).
 //!
 //! It shows both ways in: the incoming-message route uses the `TwilioWebhook` extractor
 //! with a typed form, the status-callback scope uses `TwilioWebhookMiddleware`.
@@ -15,6 +16,8 @@ mod attempt_log;
 mod demo;
 #[path = "common/observe.rs"]
 mod observe;
+#[path = "common/replay.rs"]
+mod replay;
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use serde::Deserialize;
@@ -39,6 +42,10 @@ async fn incoming(hook: TwilioWebhook<web::Form<Incoming>>) -> HttpResponse {
         idempotency_token = ?hook.verified.idempotency_token,
         "incoming message"
     );
+    // Stores the reply for Twilio's retries of this delivery (the replay guard).
+    hook.completion
+        .complete(200, Some("text/xml"), demo::EMPTY_TWIML.as_bytes())
+        .await;
     HttpResponse::Ok()
         .content_type("text/xml")
         .body(demo::EMPTY_TWIML)
@@ -81,7 +88,11 @@ async fn main() -> std::io::Result<()> {
         public_url,
     )
     .with_body_limit(64 * 1024)
-    .with_attempt_log(log.sink.clone());
+    .with_attempt_log(log.sink.clone())
+    .with_replay_guard(replay::guard().await.unwrap_or_else(|e| {
+        eprintln!("replay guard: {e}");
+        std::process::exit(2);
+    }));
     // The extractor finds its config in app_data; the middleware holds its own handle.
     let data = web::Data::new(config);
     let middleware = TwilioWebhookMiddleware::new(data.clone().into_inner());

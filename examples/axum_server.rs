@@ -1,13 +1,14 @@
 //! The original system's two Twilio endpoints on axum 0.8, verified by `TwilioWebhook`.
 //!
 //! ```sh
-//! cargo run --example axum_server --features axum,tracing,serde,sqlite,postgres
+//! cargo run --example axum_server --features axum,tracing,serde,sqlite,postgres,guard
 //! ```
 //!
 //! It prints signed `curl` commands to try. Environment: `TWILIO_AUTH_TOKEN`, `PUBLIC_URL`
 //! (the URL Twilio calls, without the path), `PORT` (3000), `BIND` (127.0.0.1),
 //! `RUST_LOG`, `LOG_FORMAT=json`, `DATABASE_URL` / `WEBHOOK_LOG_DB` (the attempt log, see
 //! `common/observe.rs`). SIGINT or SIGTERM stops it gracefully and flushes the log.
+//! `REPLAY_STORE` selects the replay guard's store (see `common/replay.rs`).
 
 #[path = "common/attempt_log.rs"]
 mod attempt_log;
@@ -15,6 +16,8 @@ mod attempt_log;
 mod demo;
 #[path = "common/observe.rs"]
 mod observe;
+#[path = "common/replay.rs"]
+mod replay;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -43,7 +46,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         StaticKeys::with_tenant_id(verifier, demo.tenant_id.as_str()),
         PublicUrl::base(&demo.public_url)?,
     )
-    .with_attempt_log(log.sink.clone());
+    .with_attempt_log(log.sink.clone())
+    .with_replay_guard(
+        replay::guard()
+            .await
+            .map_err(|e| e as Box<dyn std::error::Error>)?,
+    );
 
     let app = Router::new()
         .route(demo::INCOMING_PATH, post(incoming))
@@ -72,7 +80,12 @@ async fn incoming(hook: TwilioWebhook<Params>) -> impl IntoResponse {
         idempotency_token = hook.verified.idempotency_token.as_deref(),
         "incoming message"
     );
-    ([(header::CONTENT_TYPE, "text/xml")], demo::EMPTY_TWIML)
+    let twiml = demo::EMPTY_TWIML;
+    // Stores the reply for Twilio's retries of this delivery (the replay guard).
+    hook.completion
+        .complete(200, Some("text/xml"), twiml.as_bytes())
+        .await;
+    ([(header::CONTENT_TYPE, "text/xml")], twiml)
 }
 
 /// Message status callback: nothing to answer.
@@ -83,5 +96,6 @@ async fn status(hook: TwilioWebhook<Params>) -> StatusCode {
         message_status = params.get("MessageStatus").map(String::as_str),
         "status callback"
     );
+    hook.completion.complete(204, None, b"").await;
     StatusCode::NO_CONTENT
 }

@@ -2,12 +2,12 @@
 //! `TwilioWebhookLayer`.
 //!
 //! ```sh
-//! cargo run --example hyper_server --features hyper,tracing,serde
+//! cargo run --example hyper_server --features hyper,tracing,serde,guard
 //! ```
 //!
 //! It prints signed `curl` commands to try. Environment: `TWILIO_AUTH_TOKEN`, `PUBLIC_URL`
 //! (what Twilio calls, e.g. your tunnel's https URL), `PORT` (3000), `BIND` (127.0.0.1),
-//! `RUST_LOG`, `LOG_FORMAT=json`.
+//! `RUST_LOG`, `LOG_FORMAT=json`, `REPLAY_STORE` (see `common/replay.rs`).
 
 #[path = "common/attempt_log.rs"]
 mod attempt_log;
@@ -15,6 +15,8 @@ mod attempt_log;
 mod demo;
 #[path = "common/observe.rs"]
 mod observe;
+#[path = "common/replay.rs"]
+mod replay;
 
 use std::convert::Infallible;
 
@@ -64,7 +66,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
         PublicUrl::base(&demo.public_url)?,
     )
-    .with_attempt_log(log.sink.clone());
+    .with_attempt_log(log.sink.clone())
+    .with_replay_guard(
+        replay::guard()
+            .await
+            .map_err(|e| e as Box<dyn std::error::Error>)?,
+    );
     let app = TwilioWebhookLayer::new(config).layer(tower::service_fn(route));
 
     let listener = tokio::net::TcpListener::bind(demo.addr()).await?;

@@ -27,7 +27,7 @@ use http_body_util::BodyExt as _;
 use lambda_http::{run, service_fn, Body, Error, Request, Response};
 use twilio_webhook::adapters::hyper::verify_request;
 use twilio_webhook::payload::CallStatusCallback;
-use twilio_webhook::pipeline::{response_text, WebhookConfig};
+use twilio_webhook::pipeline::{response_text, Verdict, WebhookConfig};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -42,7 +42,13 @@ async fn status_callback(
     req: Request,
 ) -> Result<Response<Body>, Error> {
     let (req, completion) = match verify_request(&config, req).await {
-        Ok((req, _verified, completion)) => (req, completion),
+        Ok(Verdict::Run((req, _verified, completion))) => (req, completion),
+        // A repeat a replay guard answered (none is configured here).
+        Ok(Verdict::Answer(a)) => {
+            return Ok(Response::builder()
+                .status(a.status)
+                .body(Body::from(a.body))?)
+        }
         // The reason is in the attempt report; the response carries a fixed text only.
         Err(e) => return reply(e.http_status(), response_text(e.http_status())),
     };
@@ -50,7 +56,7 @@ async fn status_callback(
     let Ok(callback) = CallStatusCallback::from_form(&body) else {
         return reply(422, "Unprocessable Entity");
     };
-    completion.complete(204);
+    completion.complete(204, None, b"").await;
     if callback.call.call_status.is_final() {
         println!(
             "call {} ended {} after {:?}s",

@@ -110,10 +110,13 @@ async fn submit(config: &WebhookConfig, signature: &str, body: &[u8]) -> u16 {
         framework_body_limit: None,
     };
     match config.verify(&parts, |_limit| async { Ok(body) }).await {
-        Ok(accepted) => {
-            accepted.completion.complete(200);
-            200
-        }
+        Ok(verdict) => match verdict.into_run() {
+            Ok(accepted) => {
+                accepted.completion.complete(200, None, b"").await;
+                200
+            }
+            Err(answer) => answer.status,
+        },
         Err(e) => e.http_status(),
     }
 }

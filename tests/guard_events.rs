@@ -5,7 +5,7 @@ mod report_support;
 
 use std::time::Duration;
 
-use report_support::{capture, scoped_subscriber, security};
+use report_support::{capture, config, encode, params, scoped_subscriber, security, sign, Req};
 use tracing::Level;
 use twilio_webhook::guard::{Claim, Guard, GuardConfig, MemoryStore, StoreErrorPolicy};
 
@@ -96,4 +96,36 @@ async fn a_let_through_store_failure_is_reported_with_its_policy() {
         ("webhook_guard_error", Level::ERROR)
     );
     assert_eq!(seen[1].field("policy"), Some("let_through"));
+}
+
+/// Through the pipeline: a repeat's event is the guard's `duplicate_webhook`, not a second
+/// `webhook_signature_verified`, and its attempt is `success` with the duplicate's type.
+#[tokio::test]
+async fn a_repeat_through_the_pipeline_is_one_duplicate_event() {
+    let (subscriber, events) = capture();
+    let _guard = scoped_subscriber(subscriber);
+    let log = std::sync::Arc::new(twilio_webhook::report::MemoryLog::default());
+    let guarded = config()
+        .with_attempt_log(log.clone())
+        .with_replay_guard(Guard::new(MemoryStore::new(10), GuardConfig::default()).unwrap());
+    let p = params("hi");
+    let req = Req::form(encode(&p), Some(&sign(&p)));
+    assert!(req.send_guarded(&guarded).await.unwrap().is_some());
+    assert!(req.send_guarded(&guarded).await.unwrap().is_none());
+
+    let seen = security(&events);
+    let names: Vec<_> = seen.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["webhook_signature_verified", "duplicate_webhook"]);
+    let rows: Vec<_> = log
+        .records()
+        .iter()
+        .map(|r| (r.event_type, r.status.as_str()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("webhook_signature_verified", "success"),
+            ("duplicate_webhook", "success")
+        ]
+    );
 }

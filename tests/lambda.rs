@@ -156,8 +156,11 @@ fn v1_event(
 /// verified body decoded as a call status callback.
 async fn verdict(config: &WebhookConfig, event: &str) -> Result<Option<CallStatusCallback>, Error> {
     let req = lambda_http::request::from_str(event).expect("lambda_http parses the event");
-    let (req, verified, completion) = verify_request(config, req).await?;
-    completion.complete(200);
+    let (req, verified, completion) = verify_request(config, req)
+        .await?
+        .into_run()
+        .expect("no replay guard: every verified request runs");
+    completion.complete(200, None, b"").await;
     assert_eq!(
         verified.idempotency_token.as_deref(),
         Some("4ae5c6a9-4c2b-4b5c-9e0f-3c1d2e3f4a5b")

@@ -145,7 +145,7 @@ async fn run(path: Path, config: WebhookConfig, req: &Req) -> Outcome {
                     &route,
                     any(move |hook: tw_axum::TwilioWebhook<Bytes>| async move {
                         *s.lock().unwrap() = Some(hook.payload.to_vec());
-                        hook.completion.complete(200);
+                        hook.completion.complete(200, None, b"").await;
                         "ok"
                     }),
                 )
@@ -182,7 +182,7 @@ async fn run(path: Path, config: WebhookConfig, req: &Req) -> Outcome {
                 let s = s2.clone();
                 async move {
                     *s.lock().unwrap() = Some(hook.payload.to_vec());
-                    hook.completion.complete(200);
+                    hook.completion.complete(200, None, b"").await;
                     "ok"
                 }
             };
@@ -206,10 +206,11 @@ async fn run(path: Path, config: WebhookConfig, req: &Req) -> Outcome {
             let (parts, body) = req.http().into_parts();
             let body = Full::new(body.collect().await.unwrap().to_bytes());
             match tw_hyper::verify_request(&config, http::Request::from_parts(parts, body)).await {
-                Ok((req, _verified, completion)) => {
+                Ok(verdict) => {
+                    let (req, _verified, completion) = verdict.into_run().expect("no replay guard");
                     let body = req.into_body().collect().await.unwrap().to_bytes();
                     *seen.lock().unwrap() = Some(body.to_vec());
-                    completion.complete(200);
+                    completion.complete(200, None, b"").await;
                     200
                 }
                 Err(e) => tw_hyper::error_response(&e).status().as_u16(),

@@ -527,7 +527,11 @@ async fn check<H: HeaderSource>(
     parts: &RequestParts<'_, H>,
     body: Result<&[u8], Error>,
 ) -> Result<twilio_webhook::pipeline::VerifiedRequest, Error> {
-    let accepted = config.verify(parts, |_limit| async { body }).await?;
-    accepted.completion.complete(200);
+    let accepted = config
+        .verify(parts, |_limit| async { body })
+        .await?
+        .into_run()
+        .expect("no replay guard");
+    accepted.completion.complete(200, None, b"").await;
     Ok(accepted.request)
 }

@@ -41,7 +41,8 @@ async fn handle(
     let (status, body) = match (kind, verify_request(&config, req).await) {
         (_, Err(e)) => (e.http_status(), response_text(e.http_status()).into()),
         (None, Ok(_)) => (404, b"Not Found".to_vec()),
-        (Some(kind), Ok((req, _verified, completion))) => {
+        (Some(kind), Ok(verdict)) => {
+            let (req, _verified, completion) = verdict.into_run().expect("no replay guard");
             let form = match req.uri().query() {
                 Some(query) if req.method() == http::Method::GET => query.as_bytes().to_vec(),
                 _ => req.into_body().collect().await.unwrap().to_bytes().to_vec(),
@@ -55,7 +56,7 @@ async fn handle(
             if status == 200 {
                 handled.fetch_add(1, Ordering::SeqCst);
             }
-            completion.complete(status);
+            completion.complete(status, None, b"").await;
             (status, body)
         }
     };

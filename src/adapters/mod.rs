@@ -56,8 +56,7 @@ pub(crate) fn put_verdict(extensions: &mut impl Extensions, verified: &VerifiedR
     extensions.put(verified.clone());
 }
 
-/// The content type of every refusal.
-pub(crate) const REFUSAL_CONTENT_TYPE: &str = "text/plain; charset=utf-8";
+pub(crate) use crate::pipeline::REFUSAL_CONTENT_TYPE;
 
 /// What a refused request gets: the status of [`Error::http_status`] and the fixed text of
 /// [`response_text`], nothing from the request (the reason went to the report).

@@ -63,7 +63,10 @@
 //! between `sent` and `delivered`, though the `MessageSid` is shared), an incoming call,
 //! call status callbacks. Not `<Gather>`/`<Record>` action URLs or `<Redirect>` loops:
 //! the same digits gathered twice at one URL in one call are byte-identical requests.
-//! The guard is therefore applied per route, by the caller.
+//! The guard is therefore applied per route: give the guarded routes a
+//! [`WebhookConfig`](crate::pipeline::WebhookConfig) with
+//! [`with_replay_guard`](crate::pipeline::WebhookConfig::with_replay_guard), and the
+//! others one without; every adapter then runs it after verification.
 //!
 //! # Events (feature `tracing`)
 //!

@@ -5,13 +5,16 @@
 //! [`WebhookConfig::verify`] a reader for its body (bounded by the limit `verify` passes
 //! it), and turns the result into its framework's response: on success the handler gets
 //! the verified bytes and the [`VerifiedRequest`], and the adapter finishes the
-//! [`Completion`] with the handler's status; on failure [`Error::http_status`] and
+//! [`Completion`] with the handler's response (or, when the replay guard answers for the
+//! handler, sends the [`Answer`]); on failure [`Error::http_status`] and
 //! [`response_text`].
 
 mod content_type;
 mod public_url;
+mod replay;
 mod resolver;
 mod sequence;
+mod verdict;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -23,6 +26,7 @@ pub use resolver::{
 };
 #[cfg(feature = "actix")]
 pub(crate) use sequence::declared_length;
+pub use verdict::{Answer, Completion, Delivery, Verdict};
 
 use crate::error::Error;
 use crate::headers::HeaderSource;
@@ -94,6 +98,9 @@ pub struct VerifiedRequest {
     /// attacker replaying a captured request sends any token they like, so it cannot stop
     /// replays (the signature itself is what is unforgeable per delivery).
     pub idempotency_token: Option<String>,
+    /// First delivery or repeat, as the replay guard judged it ([`Delivery::Unguarded`]
+    /// without a guard). A repeat reaches the handler only in pass-through mode.
+    pub delivery: Delivery,
 }
 
 /// A verified request, as [`WebhookConfig::verify`] hands it to the adapter.
@@ -108,38 +115,6 @@ pub struct Accepted<B> {
     pub completion: Completion,
 }
 
-/// What an adapter owes the pipeline once the handler has answered: its status.
-///
-/// The middleware and the layer complete it from the handler's response; an extractor,
-/// which never sees the response, hands it to the handler (`TwilioWebhook::completion`).
-/// Dropping it without completing means the handler failed. This is the seam a replay
-/// guard plugs into (claim before the handler, complete on 2xx, release otherwise); with
-/// no guard configured, completing it does nothing.
-///
-/// ```
-/// # fn accepted() -> twilio_webhook::pipeline::Completion { unimplemented!() }
-/// # fn demo() {
-/// let completion = accepted();
-/// completion.complete(200);
-/// # }
-/// ```
-#[derive(Debug)]
-#[must_use = "complete it with the handler's response status; dropping it means the handler failed"]
-pub struct Completion {
-    _seam: (),
-}
-
-impl Completion {
-    pub(crate) fn new() -> Self {
-        Completion { _seam: () }
-    }
-
-    /// The handler answered with `status`.
-    pub fn complete(self, status: u16) {
-        let _ = status;
-    }
-}
-
 impl std::fmt::Debug for VerifiedRequest {
     // The URL may carry HTTP Basic credentials; `url` itself stays exact for handlers.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -148,6 +123,7 @@ impl std::fmt::Debug for VerifiedRequest {
             .field("matched", &self.matched)
             .field("url", &crate::redact::mask_password(&self.url))
             .field("idempotency_token", &self.idempotency_token)
+            .field("delivery", &self.delivery)
             .finish()
     }
 }
@@ -168,6 +144,8 @@ pub struct WebhookConfig {
     body_limit: usize,
     attempt_log: Option<Arc<dyn AttemptLog>>,
     redaction: crate::redact::Redaction,
+    #[cfg(feature = "guard")]
+    guard: Option<crate::guard::Guard>,
 }
 
 impl std::fmt::Debug for WebhookConfig {
@@ -176,6 +154,7 @@ impl std::fmt::Debug for WebhookConfig {
             .field("public_url", &self.public_url)
             .field("body_limit", &self.body_limit)
             .field("attempt_log", &self.attempt_log.is_some())
+            .field("replay_guard", &self.has_replay_guard())
             .finish_non_exhaustive()
     }
 }
@@ -189,6 +168,8 @@ impl WebhookConfig {
             body_limit: DEFAULT_BODY_LIMIT,
             attempt_log: None,
             redaction: crate::redact::Redaction::default(),
+            #[cfg(feature = "guard")]
+            guard: None,
         }
     }
 
@@ -235,10 +216,61 @@ impl WebhookConfig {
     pub fn body_limit(&self) -> usize {
         self.body_limit
     }
+
+    /// Puts a replay and duplicate-delivery guard on the routes this configuration
+    /// verifies: after a request verified, only its first delivery runs the handler, and
+    /// repeats are answered with the first delivery's response ([`Verdict::Answer`]).
+    ///
+    /// A configuration is per route (or per group of routes): guard only the routes whose
+    /// legitimate deliveries always differ in a signed parameter (incoming messages and
+    /// calls, message and call status callbacks), never `<Gather>`/`<Record>` action URLs
+    /// or `<Redirect>` loops, whose legitimate repeats can be byte-identical (see
+    /// [`crate::guard`]). Give those routes a configuration without a guard.
+    ///
+    /// ```
+    /// use twilio_webhook::guard::{Guard, GuardConfig, MemoryStore};
+    /// use twilio_webhook::pipeline::WebhookConfig;
+    /// let guard = Guard::new(MemoryStore::new(10_000), GuardConfig::default()).unwrap();
+    /// let config = WebhookConfig::single_token("auth token", "https://api.example.com")
+    ///     .unwrap()
+    ///     .with_replay_guard(guard);
+    /// assert!(config.has_replay_guard());
+    /// ```
+    #[cfg(feature = "guard")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "guard")))]
+    pub fn with_replay_guard(mut self, guard: crate::guard::Guard) -> Self {
+        self.guard = Some(guard);
+        self
+    }
+
+    /// Whether a replay guard is configured.
+    ///
+    /// ```
+    /// let config = twilio_webhook::pipeline::WebhookConfig::single_token("t", "https://h").unwrap();
+    /// assert!(!config.has_replay_guard());
+    /// ```
+    pub fn has_replay_guard(&self) -> bool {
+        #[cfg(feature = "guard")]
+        return self.guard.is_some();
+        #[cfg(not(feature = "guard"))]
+        false
+    }
 }
 
+/// The content type of every refusal.
+#[cfg_attr(
+    not(any(
+        feature = "guard",
+        feature = "axum",
+        feature = "hyper",
+        feature = "actix"
+    )),
+    allow(dead_code)
+)]
+pub(crate) const REFUSAL_CONTENT_TYPE: &str = "text/plain; charset=utf-8";
+
 /// The fixed, leak-free response text for a status: `Forbidden`, `Bad Request`,
-/// `Payload Too Large` or `Internal Server Error`.
+/// `Payload Too Large`, `Internal Server Error` or `Service Unavailable`.
 ///
 /// ```
 /// assert_eq!(twilio_webhook::pipeline::response_text(403), "Forbidden");
@@ -248,6 +280,7 @@ pub fn response_text(status: u16) -> &'static str {
         400 => "Bad Request",
         413 => "Payload Too Large",
         500 => "Internal Server Error",
+        503 => "Service Unavailable",
         _ => "Forbidden",
     }
 }

@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use super::content_type;
 use super::public_url;
 use super::WebhookConfig;
-use super::{Accepted, Completion, RequestParts, ResolveContext, Tenant, VerifiedRequest};
+use super::{Accepted, RequestParts, ResolveContext, Tenant, Verdict, VerifiedRequest};
 use crate::error::Error;
 use crate::headers::{names, HeaderSource, HeaderValue};
 use crate::report::{self, Attempt, AttemptStatus, ClientAddr};
@@ -20,6 +20,14 @@ use crate::verifier::{Binding, Verified};
 
 /// The parameter whose value chooses a tenant's keys in [`super::AccountSidMap`].
 const ACCOUNT_SID: &str = "AccountSid";
+
+/// What the replay guard adds to a verified request's report.
+#[derive(Default, Clone, Copy)]
+struct Report {
+    guard_event: Option<&'static str>,
+    /// The guard refused the request (its store failed): status `error`.
+    refused: bool,
+}
 
 /// How far a request got, for its report: what was known when the verdict fell.
 #[derive(Default)]
@@ -38,11 +46,16 @@ impl WebhookConfig {
     /// 2. `read_body(limit)`: the adapter's reader, which must stop at `limit` bytes with
     ///    [`Error::BodyTooLarge`] (or fail with [`Error::BodyRead`]).
     /// 3. The verdict: public URL (built once), tenant, signature, tenant binding.
-    /// 4. The report: one security event and one attempt-log record, whatever the outcome.
+    /// 4. With a replay guard (`WebhookConfig::with_replay_guard`, feature `guard`), and only once the
+    ///    request verified: the claim on its delivery, keyed by (tenant, decoded
+    ///    `X-Twilio-Signature`).
+    /// 5. The report: one security event and one attempt-log record, whatever the outcome.
     ///
-    /// On success the adapter gets the verdict, the body it read (the exact bytes that
-    /// were verified: hand these, and only these, to the handler) and a [`Completion`] to
-    /// finish with the handler's response status. On failure it answers the [`Error`]
+    /// On success the adapter gets a [`Verdict`]: [`Verdict::Run`] with the verdict, the
+    /// body it read (the exact bytes that were verified: hand these, and only these, to the
+    /// handler) and a [`Completion`](super::Completion) to finish with the handler's
+    /// response; or [`Verdict::Answer`], a repeat the guard answers for the handler (send
+    /// the [`Answer`](super::Answer), do not run the handler). On failure it answers the [`Error`]
     /// with [`Error::http_status`] and [`super::response_text`]; it was already reported.
     ///
     /// ```
@@ -69,9 +82,10 @@ impl WebhookConfig {
     ///     ("content-type", "application/x-www-form-urlencoded".into()),
     /// ]);
     /// let parts = RequestParts::new("POST", "/hook", &headers);
-    /// let accepted = config.verify(&parts, |_limit| async { Ok(&body[..]) }).await.unwrap();
+    /// let verdict = config.verify(&parts, |_limit| async { Ok(&body[..]) }).await.unwrap();
+    /// let accepted = verdict.into_run().unwrap();
     /// assert_eq!(accepted.request.url, "https://api.example.com/hook");
-    /// accepted.completion.complete(200);
+    /// accepted.completion.complete(200, Some("text/xml"), b"<Response/>").await;
     /// # });
     /// # fn futures_executor_block_on<F: std::future::Future>(f: F) -> F::Output {
     /// #     let waker = std::task::Waker::noop();
@@ -84,7 +98,7 @@ impl WebhookConfig {
         &self,
         parts: &RequestParts<'_, H>,
         read_body: F,
-    ) -> Result<Accepted<B>, Error>
+    ) -> Result<Verdict<Accepted<B>>, Error>
     where
         H: HeaderSource,
         B: AsRef<[u8]>,
@@ -113,9 +127,19 @@ impl WebhookConfig {
             Ok(v) => v,
             Err(e) => return Err(self.refuse(parts, &url, &progress, body.as_ref(), e)),
         };
-        self.report(parts, &url, &progress, body.as_ref(), Ok(&verified));
-        let tenant_id = progress.tenant.and_then(|t| t.id);
-        Ok(Accepted {
+        let tenant_id = progress.tenant.as_ref().and_then(|t| t.id.clone());
+        // `judge` checked it: the signature header is there, once, and verified.
+        let signature = signature_header(parts.headers).unwrap_or("");
+        let guarded = self.claim(tenant_id.as_deref(), signature).await;
+        let report = Report {
+            guard_event: guarded.event_type,
+            refused: guarded.refused,
+        };
+        self.report(parts, &url, &progress, body.as_ref(), Ok(&verified), report);
+        if let Some(answer) = guarded.answer {
+            return Ok(Verdict::Answer(answer));
+        }
+        Ok(Verdict::Run(Accepted {
             request: VerifiedRequest {
                 tenant_id,
                 matched: verified,
@@ -126,10 +150,11 @@ impl WebhookConfig {
                     .get(names::IDEMPOTENCY_TOKEN)
                     .text()
                     .map(str::to_owned),
+                delivery: guarded.delivery,
             },
             body,
-            completion: Completion::new(),
-        })
+            completion: guarded.completion,
+        }))
     }
 
     /// The verdict on a request whose body was read.
@@ -209,7 +234,7 @@ impl WebhookConfig {
         payload: &[u8],
         err: Error,
     ) -> Error {
-        self.report(parts, url, progress, payload, Err(&err));
+        self.report(parts, url, progress, payload, Err(&err), Report::default());
         err
     }
 
@@ -220,6 +245,7 @@ impl WebhookConfig {
         progress: &Progress,
         payload: &[u8],
         result: Result<&Verified, &Error>,
+        guard: Report,
     ) {
         let forwarded = self
             .public_url
@@ -239,7 +265,11 @@ impl WebhookConfig {
             method: parts.method,
             endpoint: parts.path_and_query.split('?').next().unwrap_or(""),
             url: url.as_deref().ok(),
-            status: AttemptStatus::of(error),
+            status: if guard.refused {
+                AttemptStatus::Error
+            } else {
+                AttemptStatus::of(error)
+            },
             error,
             verified: result.ok(),
             url_variants_tried: progress.tried,
@@ -249,6 +279,7 @@ impl WebhookConfig {
             body: payload,
             redaction: &self.redaction,
             headers: parts.headers,
+            guard_event: guard.guard_event,
         };
         report::report(&attempt, self.attempt_log.as_deref());
     }

@@ -116,12 +116,34 @@ pub struct Attempt<'a> {
     /// What may be kept of headers and body.
     pub(crate) redaction: &'a Redaction,
     pub(crate) headers: &'a dyn HeaderSource,
+    /// The replay guard's event type when its verdict replaces the verified one (a repeat,
+    /// or a store failure that refused the request); the guard emitted that event itself.
+    pub(crate) guard_event: Option<&'static str>,
 }
 
 impl<'a> Attempt<'a> {
     /// The `event_type` of this attempt.
     pub fn event_type(&self) -> &'static str {
-        super::event_type(self.error)
+        self.guard_event
+            .unwrap_or_else(|| super::event_type(self.error))
+    }
+
+    /// Whether this is a repeat of a delivery the replay guard has seen
+    /// (`duplicate_webhook` or `duplicate_webhook_in_progress`), answered for the handler
+    /// or, in pass-through mode, run anyway. Its signature verified, so its status is
+    /// `success`; a flood of them is still no reason to keep full bodies.
+    pub fn is_duplicate(&self) -> bool {
+        matches!(
+            self.guard_event,
+            Some("duplicate_webhook" | "duplicate_webhook_in_progress")
+        )
+    }
+
+    /// Whether the replay guard's event replaces this attempt's own security event (the
+    /// guard emitted it).
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    pub(crate) fn guard_reported(&self) -> bool {
+        self.guard_event.is_some()
     }
 
     /// The public URL checked, when it could be built, with its userinfo (`user:password@`
@@ -148,11 +170,12 @@ impl<'a> Attempt<'a> {
     }
 
     /// The body as the payload policy keeps it: whole when verified (by default), at most
-    /// a prefix (2 KiB by default) when refused. Empty when refused before it was read.
+    /// a prefix (2 KiB by default) when refused, and when a repeat the replay guard answered
+    /// (a replay flood must not store full bodies). Empty when refused before it was read.
     pub fn payload(&self) -> &'a [u8] {
         self.redaction
             .payload
-            .for_verdict(self.verified.is_some())
+            .for_verdict(self.verified.is_some() && !self.is_duplicate())
             .apply(self.body)
     }
 

@@ -45,6 +45,9 @@ macro_rules! security_event {
 }
 
 pub(super) fn emit(a: &Attempt<'_>) {
+    if a.guard_reported() {
+        return; // The replay guard emitted this attempt's event (`duplicate_webhook` …).
+    }
     match a.error {
         None => security_event!(
             a,

@@ -4,10 +4,10 @@ use ::actix_web::dev::Payload;
 use ::actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
-use super::{has_body, replay, verify, Rejection};
+use super::{has_body, replay, verify, Answered, Rejection};
 use crate::adapters::AlreadyVerified;
 use crate::error::Error;
-use crate::pipeline::{Completion, VerifiedRequest, WebhookConfig};
+use crate::pipeline::{Completion, Verdict, VerifiedRequest, WebhookConfig};
 
 /// A verified Twilio webhook: the verdict, and the body extracted as `T` from the exact
 /// bytes that were verified.
@@ -69,8 +69,12 @@ pub struct TwilioWebhook<T = web::Bytes> {
     pub verified: VerifiedRequest,
     /// The body, extracted as `T` from the verified bytes (named as in the axum adapter).
     pub payload: T,
-    /// To finish with the status your handler answers (an extractor never sees the
-    /// response). Behind the middleware, it completes the request itself.
+    /// To finish with what your handler answers (an extractor never sees the response):
+    /// `hook.completion.complete(status, content_type, body).await`. With a replay guard a
+    /// 2xx stores that response for repeats; any other status, or dropping it (an early
+    /// return, an error, a panic), releases the claim so that Twilio's retry runs the
+    /// handler again. Without a guard it does nothing. Behind the middleware (or layer),
+    /// which completes from the real response, it is a no-op.
     pub completion: Completion,
 }
 
@@ -101,7 +105,7 @@ where
                 return Ok(TwilioWebhook {
                     verified,
                     payload,
-                    completion: Completion::new(),
+                    completion: Completion::none(),
                 });
             }
             let config = config_of(&req)
@@ -116,9 +120,14 @@ where
                 )
                 .into());
             }
-            let accepted = verify(config, &req, payload)
+            let accepted = match verify(config, &req, payload)
                 .await
-                .map_err(Rejection::from)?;
+                .map_err(Rejection::from)?
+            {
+                Verdict::Run(accepted) => accepted,
+                // A repeat the replay guard answers: the handler does not run.
+                Verdict::Answer(answer) => return Err(Answered(answer).into()),
+            };
             let payload = T::from_request(&req, &mut replay(accepted.body))
                 .await
                 .map_err(Into::into)?;

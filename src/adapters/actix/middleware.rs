@@ -8,8 +8,8 @@ use ::actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, 
 use ::actix_web::ResponseError;
 use futures_util::future::{ready, LocalBoxFuture, Ready};
 
-use super::{replay, verify, Rejection};
-use crate::pipeline::WebhookConfig;
+use super::{complete, replay, verify, Answered, Rejection};
+use crate::pipeline::{Verdict, WebhookConfig};
 
 /// Verifies every request of the scope or app it wraps.
 ///
@@ -105,12 +105,31 @@ where
         Box::pin(async move {
             let (http_req, payload) = req.into_parts();
             match verify(&config, &http_req, payload).await {
-                Ok(accepted) => {
+                Ok(Verdict::Run(accepted)) => {
                     let req = ServiceRequest::from_parts(http_req, replay(accepted.body));
                     // An `Err` drops the completion: the handler did not answer.
                     let res = service.call(req).await?;
-                    accepted.completion.complete(res.status().as_u16());
-                    Ok(res.map_into_left_body())
+                    if accepted.completion.response_cap().is_none() {
+                        return Ok(res.map_into_left_body());
+                    }
+                    let status = res.status().as_u16();
+                    let content_type = res
+                        .headers()
+                        .get(::actix_web::http::header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned);
+                    let (http_req, res) = res.into_parts();
+                    let (res, body) = res.into_parts();
+                    let body = match complete(accepted.completion, status, content_type, body).await
+                    {
+                        Ok(replayed) => EitherBody::right(replayed),
+                        Err(body) => EitherBody::left(body),
+                    };
+                    Ok(ServiceResponse::new(http_req, res.set_body(body)))
+                }
+                Ok(Verdict::Answer(answer)) => {
+                    let response = Answered(answer).error_response();
+                    Ok(ServiceResponse::new(http_req, response).map_into_right_body())
                 }
                 Err(e) => {
                     let response = Rejection::from(e).error_response();

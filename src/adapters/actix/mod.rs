@@ -60,7 +60,7 @@ use futures_util::StreamExt;
 
 use crate::error::Error;
 use crate::headers::{HeaderSource, HeaderValue, WithAuthority};
-use crate::pipeline::{Accepted, RequestParts, WebhookConfig};
+use crate::pipeline::{Accepted, Answer, Completion, RequestParts, Verdict, WebhookConfig};
 
 pub use extractor::TwilioWebhook;
 pub use middleware::{TwilioWebhookMiddleware, TwilioWebhookService};
@@ -140,6 +140,99 @@ impl ResponseError for Rejection {
     }
 }
 
+/// A repeat the replay guard answered instead of the handler
+/// (`WebhookConfig::with_replay_guard`, feature `guard`): as an actix-web error (what the
+/// [`TwilioWebhook`] extractor fails with), its response is the first delivery's stored
+/// response, or the in-progress status. Not a refusal: the request was authentic.
+///
+/// ```
+/// use actix_web::ResponseError;
+/// use twilio_webhook::adapters::actix::Answered;
+/// use twilio_webhook::pipeline::Answer;
+/// assert_eq!(Answered(Answer::status(503)).error_response().status().as_u16(), 503);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("twilio webhook repeat answered by the replay guard ({})", .0.status)]
+pub struct Answered(pub Answer);
+
+impl ResponseError for Answered {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        answer_response(self.0.clone())
+    }
+}
+
+/// The replay guard's answer as an actix-web response.
+fn answer_response(answer: Answer) -> HttpResponse {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let mut res = HttpResponse::build(status);
+    if let Some(ct) = answer.content_type {
+        res.content_type(ct);
+    }
+    res.body(answer.body)
+}
+
+/// Completes the claim with the handler's response body: reads it up to the guard's cap
+/// and one byte more, stores it if it fits (else only status and content type), and hands
+/// back a body with the same bytes followed by whatever was not read. `Err` with the body
+/// untouched when there is no claim.
+async fn complete<B>(
+    completion: Completion,
+    status: u16,
+    content_type: Option<String>,
+    body: B,
+) -> Result<::actix_web::body::BoxBody, B>
+where
+    B: ::actix_web::body::MessageBody + 'static,
+{
+    use ::actix_web::body::{BodyStream, BoxBody};
+    let Some(cap) = completion.response_cap() else {
+        return Err(body);
+    };
+    let mut rest = Box::pin(body);
+    let mut read: Vec<Result<Bytes, B::Error>> = Vec::new();
+    let mut len = 0usize;
+    let mut ended = false;
+    while len <= cap {
+        match futures_util::future::poll_fn(|cx| rest.as_mut().poll_next(cx)).await {
+            Some(Ok(chunk)) => {
+                len += chunk.len();
+                read.push(Ok(chunk));
+            }
+            Some(Err(e)) => {
+                // The response failed: the client gets the error, the claim is released.
+                read.push(Err(e));
+                drop(completion);
+                return Ok(BoxBody::new(BodyStream::new(futures_util::stream::iter(
+                    read,
+                ))));
+            }
+            None => {
+                ended = true;
+                break;
+            }
+        }
+    }
+    let data: Vec<u8> = read
+        .iter()
+        .filter_map(|c| c.as_ref().ok())
+        .flat_map(|c| c.iter().copied())
+        .collect();
+    // Over the cap, the guard sees more than its cap and stores no body.
+    completion
+        .complete(status, content_type.as_deref(), &data)
+        .await;
+    if ended {
+        return Ok(BoxBody::new(Bytes::from(data)));
+    }
+    let rest = futures_util::stream::poll_fn(move |cx| rest.as_mut().poll_next(cx));
+    let all = futures_util::stream::iter(read).chain(rest);
+    Ok(BoxBody::new(BodyStream::new(all)))
+}
+
 /// The actix side of the one sequence, shared by the extractor and the middleware:
 /// translate the head, read the payload within the limit the pipeline gives, put the
 /// verdict in the request extensions. Returns the verified bytes to hand on.
@@ -147,7 +240,7 @@ async fn verify(
     config: &WebhookConfig,
     req: &HttpRequest,
     payload: Payload,
-) -> Result<Accepted<Bytes>, Error> {
+) -> Result<Verdict<Accepted<Bytes>>, Error> {
     let accepted = {
         let head = req.head();
         let parts = RequestParts {
@@ -165,7 +258,9 @@ async fn verify(
             .verify(&parts, |limit| read_body(payload, limit, &head.headers))
             .await?
     };
-    crate::adapters::put_verdict(&mut *req.extensions_mut(), &accepted.request);
+    if let Verdict::Run(accepted) = &accepted {
+        crate::adapters::put_verdict(&mut *req.extensions_mut(), &accepted.request);
+    }
     Ok(accepted)
 }
 

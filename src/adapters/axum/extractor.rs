@@ -7,7 +7,7 @@ use ::axum::extract::{FromRef, FromRequest, Request};
 use super::rejection::TwilioWebhookRejection;
 use super::verify::verify_request;
 use crate::adapters::AlreadyVerified;
-use crate::pipeline::{Completion, VerifiedRequest, WebhookConfig};
+use crate::pipeline::{Completion, Verdict, VerifiedRequest, WebhookConfig};
 
 /// An extractor that verifies the request is an authentic Twilio webhook, then extracts
 /// `T` from the very bytes that were verified (`Form<T>`, `Json<T>`, `Bytes`, `String`, or
@@ -29,7 +29,9 @@ use crate::pipeline::{Completion, VerifiedRequest, WebhookConfig};
 /// reporting the request a second time.
 ///
 /// Refusals are [`TwilioWebhookRejection`]s: our errors become their status and a fixed
-/// text; a rejection from `T` (the request was authentic) is passed through unchanged.
+/// text; a rejection from `T` (the request was authentic) is passed through unchanged. With
+/// a replay guard on the configuration, a repeat is [`TwilioWebhookRejection::Answered`]:
+/// the first delivery's response, and the handler does not run.
 ///
 /// ```
 /// use std::{collections::HashMap, sync::Arc};
@@ -56,8 +58,12 @@ pub struct TwilioWebhook<T> {
     pub payload: T,
     /// Which tenant and key matched, the URL checked, the idempotency token.
     pub verified: VerifiedRequest,
-    /// To finish with the status your handler answers (an extractor never sees the
-    /// response). Behind the middleware or the layer, they complete it themselves.
+    /// To finish with what your handler answers (an extractor never sees the response):
+    /// `hook.completion.complete(status, content_type, body).await`. With a replay guard a
+    /// 2xx stores that response for repeats; any other status, or dropping it (an early
+    /// return, an error, a panic), releases the claim so that Twilio's retry runs the
+    /// handler again. Without a guard it does nothing. Behind the middleware (or layer),
+    /// which completes from the real response, it is a no-op.
     pub completion: Completion,
 }
 
@@ -80,12 +86,17 @@ where
         // Behind `verify_twilio` or the tower layer: one verdict, one report.
         let (req, verified, completion) = match req.extensions().get().cloned() {
             // Behind the middleware or the layer, which complete the request themselves.
-            Some(AlreadyVerified(verified)) => (req, verified, Completion::new()),
+            Some(AlreadyVerified(verified)) => (req, verified, Completion::none()),
             None => {
                 let config = Arc::<WebhookConfig>::from_ref(state);
-                verify_request(&config, req)
+                match verify_request(&config, req)
                     .await
                     .map_err(TwilioWebhookRejection::Unverified)?
+                {
+                    Verdict::Run(run) => run,
+                    // A repeat the replay guard answers: the handler does not run.
+                    Verdict::Answer(a) => return Err(TwilioWebhookRejection::Answered(a)),
+                }
             }
         };
         let payload = T::from_request(req, state)

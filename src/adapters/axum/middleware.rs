@@ -11,12 +11,18 @@ use ::axum::response::Response;
 use super::rejection::{error_response, TwilioWebhookRejection};
 use super::verify::verify_request;
 use crate::error::Error;
-use crate::pipeline::{VerifiedRequest, WebhookConfig};
+use crate::pipeline::{Verdict, VerifiedRequest, WebhookConfig};
 
 /// Verifies every request to the routes it wraps; refuses with 400/403/413/500 and a fixed
 /// text without calling the handler. On success the handler receives the request with its
 /// body intact (any extractor works) and a [`VerifiedRequest`] in its extensions (read it
 /// with [`TwilioVerified`]).
+///
+/// With a replay guard on the configuration
+/// ([`WebhookConfig::with_replay_guard`](crate::pipeline::WebhookConfig)), a repeat is
+/// answered with the first delivery's response without calling the handler, and the
+/// handler's response completes the claim (a 2xx is stored, up to the guard's cap; the
+/// client always gets the whole response).
 ///
 /// Use it with [`from_fn_with_state`](::axum::middleware::from_fn_with_state), preferably as
 /// a `route_layer` (so unknown paths still get 404, not 403). Routes added *after* the
@@ -47,11 +53,15 @@ pub async fn verify_twilio(
     next: Next,
 ) -> Response {
     match verify_request(&config, req).await {
-        Ok((req, _verified, completion)) => {
+        Ok(Verdict::Run((req, _verified, completion))) => {
+            // A panic in the handler drops the completion: the claim is released.
             let res = next.run(req).await;
-            completion.complete(res.status().as_u16());
-            res
+            match crate::adapters::http::complete(completion, res).await {
+                Ok(replayed) => replayed.map(::axum::body::Body::new),
+                Err((_none, res)) => res,
+            }
         }
+        Ok(Verdict::Answer(answer)) => crate::adapters::http::answer_response(answer),
         Err(e) => error_response(&e),
     }
 }

@@ -36,6 +36,11 @@ pub enum TwilioWebhookRejection<R = Infallible> {
     Unverified(Error),
     /// The request is authentic but the inner extractor refused its body.
     Payload(R),
+    /// Not a refusal: a repeat of a delivery the replay guard has seen
+    /// ([`WebhookConfig::with_replay_guard`](crate::pipeline::WebhookConfig)), answered
+    /// with the first delivery's response (or the in-progress status) instead of running
+    /// the handler.
+    Answered(crate::pipeline::Answer),
 }
 
 impl<R> TwilioWebhookRejection<R> {
@@ -43,7 +48,7 @@ impl<R> TwilioWebhookRejection<R> {
     pub fn error(&self) -> Option<&Error> {
         match self {
             TwilioWebhookRejection::Unverified(e) => Some(e),
-            TwilioWebhookRejection::Payload(_) => None,
+            TwilioWebhookRejection::Payload(_) | TwilioWebhookRejection::Answered(_) => None,
         }
     }
 }
@@ -53,6 +58,7 @@ impl<R: IntoResponse> IntoResponse for TwilioWebhookRejection<R> {
         match self {
             TwilioWebhookRejection::Unverified(e) => error_response(&e),
             TwilioWebhookRejection::Payload(r) => r.into_response(),
+            TwilioWebhookRejection::Answered(a) => crate::adapters::http::answer_response(a),
         }
     }
 }
@@ -62,6 +68,13 @@ impl<R: fmt::Display> fmt::Display for TwilioWebhookRejection<R> {
         match self {
             TwilioWebhookRejection::Unverified(e) => write!(f, "twilio webhook refused: {e}"),
             TwilioWebhookRejection::Payload(r) => write!(f, "twilio webhook payload refused: {r}"),
+            TwilioWebhookRejection::Answered(a) => {
+                write!(
+                    f,
+                    "twilio webhook repeat answered by the replay guard ({})",
+                    a.status
+                )
+            }
         }
     }
 }
@@ -71,6 +84,7 @@ impl<R: std::error::Error + 'static> std::error::Error for TwilioWebhookRejectio
         match self {
             TwilioWebhookRejection::Unverified(e) => Some(e),
             TwilioWebhookRejection::Payload(r) => Some(r),
+            TwilioWebhookRejection::Answered(_) => None,
         }
     }
 }

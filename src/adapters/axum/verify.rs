@@ -11,7 +11,7 @@ use ::axum::http::request::Parts;
 use ::axum::RequestExt;
 
 use crate::error::Error;
-use crate::pipeline::{Completion, VerifiedRequest, WebhookConfig};
+use crate::pipeline::{Completion, Verdict, VerifiedRequest, WebhookConfig};
 
 /// Judges `req` with `config` within the smaller of both body limits. Every outcome is
 /// reported by the pipeline; callers only turn the error into a response. On success the
@@ -20,16 +20,18 @@ use crate::pipeline::{Completion, VerifiedRequest, WebhookConfig};
 pub(super) async fn verify_request(
     config: &WebhookConfig,
     req: Request,
-) -> Result<(Request, VerifiedRequest, Completion), Error> {
+) -> Result<Verdict<(Request, VerifiedRequest, Completion)>, Error> {
     let (mut parts, body) = req.into_parts();
     let limit = axum_limit(&mut parts);
     let req = Request::from_parts(parts, body);
-    let (parts, accepted) = crate::adapters::http::verify(config, req, limit).await?;
-    Ok((
-        Request::from_parts(parts, Body::from(accepted.body)),
-        accepted.request,
-        accepted.completion,
-    ))
+    let (parts, verdict) = crate::adapters::http::verify(config, req, limit).await?;
+    Ok(verdict.map(|accepted| {
+        (
+            Request::from_parts(parts, Body::from(accepted.body)),
+            accepted.request,
+            accepted.completion,
+        )
+    }))
 }
 
 /// axum's `DefaultBodyLimit` for this request, if any.

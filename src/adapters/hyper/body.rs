@@ -1,4 +1,5 @@
-//! The bodies going out: the fixed rejection and the layer's response body type.
+//! The bodies going out: the fixed rejection, the replay guard's answer and the layer's
+//! response body type.
 
 use bytes::Bytes;
 use http_body_util::{Either, Full};
@@ -7,7 +8,10 @@ use crate::error::Error;
 
 /// The response body of a [`TwilioWebhookService`](super::TwilioWebhookService) wrapping a
 /// service whose responses carry `B`: `Either::Left(B)` when the request was verified
-/// and passed on, `Either::Right(Full<Bytes>)` for the fixed rejection text.
+/// and passed on; `Either::Right(Either::Left(Replay<B>))` when it was passed on under a
+/// replay guard, which read the response (up to its cap) to store it; and
+/// `Either::Right(Either::Right(Full<Bytes>))` for the fixed rejection text or the guard's
+/// answer to a repeat.
 ///
 /// Its error type is `Box<dyn Error + Send + Sync>`; axum accepts
 /// `http::Response<ResponseBody<B>>` as a response as is.
@@ -21,7 +25,9 @@ use crate::error::Error;
 /// assert_eq!(&body.collect().await.unwrap().to_bytes()[..], b"<Response/>");
 /// # });
 /// ```
-pub type ResponseBody<B> = Either<B, Full<Bytes>>;
+pub type ResponseBody<B> = Either<B, Either<Replay<B>, Full<Bytes>>>;
+
+pub use crate::adapters::http::Replay;
 
 /// The response for a refused request: status [`Error::http_status`], `Content-Type:
 /// text/plain; charset=utf-8`, body the fixed text (`Forbidden`, `Bad Request`,
@@ -37,4 +43,17 @@ pub type ResponseBody<B> = Either<B, Full<Bytes>>;
 /// ```
 pub fn error_response(err: &Error) -> http::Response<Full<Bytes>> {
     crate::adapters::http::refusal_response(err)
+}
+
+/// The response for a repeat the replay guard answers (see
+/// [`WebhookConfig::with_replay_guard`](crate::pipeline::WebhookConfig)): the first
+/// delivery's stored status, content type and body, or a bare status.
+///
+/// ```
+/// use twilio_webhook::adapters::hyper::answer_response;
+/// use twilio_webhook::pipeline::Answer;
+/// assert_eq!(answer_response(Answer::status(503)).status(), 503);
+/// ```
+pub fn answer_response(answer: crate::pipeline::Answer) -> http::Response<Full<Bytes>> {
+    crate::adapters::http::answer_response(answer)
 }

@@ -9,8 +9,8 @@ use http_body_util::{Either, Full};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::{error_response, verify_request, BoxError, ResponseBody};
-use crate::pipeline::{BoxFuture, WebhookConfig};
+use super::{answer_response, error_response, BoxError, ResponseBody};
+use crate::pipeline::{BoxFuture, Verdict, WebhookConfig};
 
 /// A tower [`Layer`] that puts Twilio signature verification in front of a service; it
 /// produces a [`TwilioWebhookService`]. Cheap to clone (the config is in an [`Arc`]).
@@ -138,6 +138,8 @@ where
         + Send
         + 'static,
     S::Future: Send + 'static,
+    ResBody: Body<Data = Bytes> + Send + 'static,
+    ResBody::Error: Send,
     B: Body + Send + 'static,
     B::Data: Send,
     B::Error: Into<BoxError>,
@@ -157,14 +159,20 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let config = self.config.clone();
         Box::pin(async move {
-            match verify_request(&config, req).await {
-                Ok((req, _verified, completion)) => {
+            let fixed =
+                |res: http::Response<Full<Bytes>>| res.map(|b| Either::Right(Either::Right(b)));
+            match crate::adapters::http::verify(&config, req, None).await {
+                Ok((parts, Verdict::Run(accepted))) => {
+                    let req = http::Request::from_parts(parts, Full::new(accepted.body));
                     // A failed call drops the completion: the handler did not answer.
                     let res = inner.call(req).await?;
-                    completion.complete(res.status().as_u16());
-                    Ok(res.map(Either::Left))
+                    match crate::adapters::http::complete(accepted.completion, res).await {
+                        Ok(res) => Ok(res.map(|b| Either::Right(Either::Left(b)))),
+                        Err((_none, res)) => Ok(res.map(Either::Left)),
+                    }
                 }
-                Err(err) => Ok(error_response(&err).map(Either::Right)),
+                Ok((_, Verdict::Answer(answer))) => Ok(fixed(answer_response(answer))),
+                Err(err) => Ok(fixed(error_response(&err))),
             }
         })
     }

@@ -29,7 +29,7 @@
 //! ```
 //! use http_body_util::Full;
 //! use twilio_webhook::adapters::hyper::verify_request;
-//! use twilio_webhook::pipeline::WebhookConfig;
+//! use twilio_webhook::pipeline::{Verdict, WebhookConfig};
 //!
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! let config = WebhookConfig::single_token("12345", "https://api.example.com").unwrap();
@@ -44,10 +44,11 @@
 //!     .header("x-twilio-signature", signature)
 //!     .body(Full::new(bytes::Bytes::from(body)))
 //!     .unwrap();
-//! let (req, verified, completion) = verify_request(&config, req).await.unwrap();
+//! let Verdict::Run((req, verified, completion)) = verify_request(&config, req).await.unwrap()
+//! else { unreachable!("no replay guard, no answer") };
 //! assert_eq!(verified.url, "https://api.example.com/hook");
 //! // ... the handler answers ...
-//! completion.complete(200);
+//! completion.complete(200, Some("text/xml"), b"<Response/>").await;
 //! # let _ = req;
 //! # });
 //! ```
@@ -59,11 +60,11 @@ use bytes::Bytes;
 use http_body::Body;
 use http_body_util::Full;
 
-pub use body::{error_response, ResponseBody};
+pub use body::{answer_response, error_response, Replay, ResponseBody};
 pub use layer::{TwilioWebhookLayer, TwilioWebhookService};
 
 use crate::error::Error;
-use crate::pipeline::{Completion, VerifiedRequest, WebhookConfig};
+use crate::pipeline::{Completion, Verdict, VerifiedRequest, WebhookConfig};
 
 /// The error a request body's error must convert into (as [`http_body_util::Limited`]
 /// requires): hyper's `Incoming`, axum's `Body` and `Full` all qualify.
@@ -80,9 +81,12 @@ pub type BoxError = crate::adapters::http::BoxError;
 /// [`WebhookConfig::body_limit`] (stopping at the limit, never buffering the rest), then
 /// judges it ([`WebhookConfig::verify`]).
 ///
-/// On success returns the request with its body re-injected as [`Full<Bytes>`] (the same
-/// bytes, unchanged) and the [`VerifiedRequest`] in its extensions and beside it, and the
-/// [`Completion`] to finish with your handler's response status. On failure returns the
+/// On success returns a [`Verdict`]: [`Verdict::Run`] with the request (its body
+/// re-injected as [`Full<Bytes>`], the same bytes, unchanged, and the [`VerifiedRequest`]
+/// in its extensions), the [`VerifiedRequest`] beside it, and the [`Completion`] to finish
+/// with your handler's response (`completion.complete(status, content_type, body).await`;
+/// dropping it means the handler failed); or, with a replay guard, [`Verdict::Answer`]
+/// for a repeat: send [`answer_response`] and do not run the handler. On failure returns the
 /// [`Error`]: answer it with [`error_response`]. Every attempt is reported by the pipeline
 /// (events, attempt log); do not report it again. The peer address is the
 /// [`SocketAddr`](std::net::SocketAddr) in the request's extensions, if the server put
@@ -107,15 +111,17 @@ pub type BoxError = crate::adapters::http::BoxError;
 pub async fn verify_request<B>(
     config: &WebhookConfig,
     req: http::Request<B>,
-) -> Result<(http::Request<Full<Bytes>>, VerifiedRequest, Completion), Error>
+) -> Result<Verdict<(http::Request<Full<Bytes>>, VerifiedRequest, Completion)>, Error>
 where
     B: Body,
     B::Error: Into<BoxError>,
 {
-    let (parts, accepted) = crate::adapters::http::verify(config, req, None).await?;
-    Ok((
-        http::Request::from_parts(parts, Full::new(accepted.body)),
-        accepted.request,
-        accepted.completion,
-    ))
+    let (parts, verdict) = crate::adapters::http::verify(config, req, None).await?;
+    Ok(verdict.map(|accepted| {
+        (
+            http::Request::from_parts(parts, Full::new(accepted.body)),
+            accepted.request,
+            accepted.completion,
+        )
+    }))
 }
