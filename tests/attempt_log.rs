@@ -152,3 +152,27 @@ async fn failing_log_keeps_the_verdict_and_is_reported() {
     assert_eq!(failures[0].field("status"), Some("success"));
     assert_eq!(failures[1].field("status"), Some("unauthorized"));
 }
+
+/// Reports are timestamped by the configured clock (the system clock unless set; on
+/// wasm32-unknown-unknown, where the system clock panics, the caller's).
+#[tokio::test]
+async fn records_take_their_time_from_the_configured_clock() {
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    fn fixed() -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+    }
+    let (config, log) = logged();
+    let p = params("hi");
+    let before = SystemTime::now();
+    Req::form(encode(&p), Some(&sign(&p)))
+        .send(&config)
+        .await
+        .unwrap();
+    assert!(
+        log.records()[0].time >= before,
+        "the default is the system clock"
+    );
+    let config = config.with_clock(fixed);
+    Req::form(encode(&p), None).send(&config).await.unwrap_err();
+    assert_eq!(log.records()[1].time, fixed());
+}

@@ -18,6 +18,7 @@ mod verdict;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 pub use public_url::PublicUrl;
 pub use resolver::{
@@ -144,6 +145,7 @@ pub struct WebhookConfig {
     body_limit: usize,
     attempt_log: Option<Arc<dyn AttemptLog>>,
     redaction: crate::redact::Redaction,
+    clock: fn() -> SystemTime,
     #[cfg(feature = "guard")]
     guard: Option<crate::guard::Guard>,
 }
@@ -168,6 +170,7 @@ impl WebhookConfig {
             body_limit: DEFAULT_BODY_LIMIT,
             attempt_log: None,
             redaction: crate::redact::Redaction::default(),
+            clock: default_clock,
             #[cfg(feature = "guard")]
             guard: None,
         }
@@ -191,6 +194,28 @@ impl WebhookConfig {
     /// Sets the hook that receives every attempt.
     pub fn with_attempt_log(mut self, log: impl AttemptLog) -> Self {
         self.attempt_log = Some(Arc::new(log));
+        self
+    }
+
+    /// Sets the clock that timestamps attempt reports (default: the system clock).
+    ///
+    /// On `wasm32-unknown-unknown` (Cloudflare Workers, Fastly) `SystemTime::now` panics, so
+    /// there the default clock reads the Unix epoch: supply the runtime's own (for example
+    /// `Date.now()` through `js-sys`) to get real times in reports. Verification never
+    /// reads the clock.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    /// use twilio_webhook::pipeline::WebhookConfig;
+    /// fn fixed() -> SystemTime {
+    ///     UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+    /// }
+    /// let config = WebhookConfig::single_token("t", "https://api.example.com")?.with_clock(fixed);
+    /// # let _ = config;
+    /// # Ok::<(), twilio_webhook::Error>(())
+    /// ```
+    pub fn with_clock(mut self, clock: fn() -> SystemTime) -> Self {
+        self.clock = clock;
         self
     }
 
@@ -283,4 +308,13 @@ pub fn response_text(status: u16) -> &'static str {
         503 => "Service Unavailable",
         _ => "Forbidden",
     }
+}
+
+/// The system clock, except where it panics: `wasm32-unknown-unknown` has no clock of its
+/// own, so reports there read the Unix epoch unless [`WebhookConfig::with_clock`] supplies one.
+fn default_clock() -> SystemTime {
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    return SystemTime::UNIX_EPOCH;
+    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+    SystemTime::now()
 }

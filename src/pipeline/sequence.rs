@@ -4,7 +4,6 @@
 
 use core::future::Future;
 use std::borrow::Cow;
-use std::time::SystemTime;
 
 use super::content_type;
 use super::public_url;
@@ -259,7 +258,7 @@ impl WebhookConfig {
         };
         let error = result.err();
         let attempt = Attempt {
-            time: SystemTime::now(),
+            time: (self.clock)(),
             provider: "twilio",
             tenant_id: progress.tenant.as_ref().and_then(|t| t.id.as_deref()),
             method: parts.method,
