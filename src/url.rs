@@ -162,20 +162,28 @@ impl<'a> Candidates<'a> {
 }
 
 /// Where the parts of a URL's authority lie in its text.
+///
+/// Internal: public only for the fuzz targets, hidden from the docs and not covered by
+/// semver.
+#[doc(hidden)]
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Authority {
+pub struct Authority {
     /// Byte range of the whole authority (`user:pass@host:port`).
-    pub(crate) range: core::ops::Range<usize>,
+    pub range: core::ops::Range<usize>,
     /// Byte offset where the host starts (after any userinfo and `@`).
-    pub(crate) host_start: usize,
+    pub host_start: usize,
     /// Byte offset just past the host (at the port's `:` or the authority's end).
-    pub(crate) host_end: usize,
+    pub host_end: usize,
     /// Whether an explicit port (`:` and digits, maybe none) follows the host.
-    pub(crate) has_port: bool,
+    pub has_port: bool,
 }
 
 /// Locates the authority of `url` without re-serialising anything.
-pub(crate) fn authority(url: &str) -> Result<Authority, UrlError> {
+///
+/// Internal: public only for the fuzz targets, hidden from the docs and not covered by
+/// semver.
+#[doc(hidden)]
+pub fn authority(url: &str) -> Result<Authority, UrlError> {
     let bytes = url.as_bytes();
     let scheme_end = scheme_len(bytes).ok_or(UrlError::MissingScheme)?;
     let start = scheme_end + 3;

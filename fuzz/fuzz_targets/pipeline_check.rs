@@ -19,7 +19,9 @@ use common::{block_on, SHARED_KEY_ID, SHARED_SECRET, TOKEN};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use libfuzzer_sys::fuzz_target;
 use twilio_webhook::canonical::FormParams;
-use twilio_webhook::pipeline::{AccountSidMap, PublicUrl, RequestParts, StaticKeys, WebhookConfig};
+use twilio_webhook::pipeline::{
+    Accepted, AccountSidMap, PublicUrl, RequestParts, StaticKeys, Verdict, WebhookConfig,
+};
 use twilio_webhook::report::{Attempt, AttemptLog};
 use twilio_webhook::url::candidates;
 use twilio_webhook::{compute_twilio_signature, Error, Verifier};
@@ -180,12 +182,14 @@ fuzz_target!(|input: Input<'_>| {
     };
     let result = block_on(config.verify(&parts, |_| async { Ok(input.body) }));
     assert_eq!(count.load(Ordering::Relaxed), 1);
-    let result = result.map(|accepted| accepted.request);
+    // No replay guard is configured, so every verdict runs the handler.
+    let run = |v: Verdict<Accepted<&[u8]>>| v.into_run().map(|a| a.request).ok().unwrap();
+    let result = result.map(run);
     // A failed body read is reported too, and stays an error (or a precheck refusal that
     // came before it).
     let failed = block_on(config.verify(&parts, |_| async { Err::<&[u8], _>(Error::BodyRead) }));
     assert_eq!(count.load(Ordering::Relaxed), 2);
-    let failed = failed.map(|accepted| accepted.request);
+    let failed = failed.map(run);
     match (&result, failed) {
         (Ok(_), failed) => assert_eq!(failed, Err(Error::BodyRead)),
         (Err(_), failed) => assert!(failed.is_err()),
