@@ -1,8 +1,11 @@
 //! Criterion benchmarks of the verification hot path, each next to its floor.
 //!
 //! The floor is a pre-keyed HMAC-SHA1 over the case's already-built canonical string: the
-//! work no verifier can avoid. Compare ratios measured side by side in one run, not
-//! absolute numbers (the machine may be busy):
+//! work no verifier can avoid. Each case is measured over [`VARIANTS`] distinct bodies in
+//! turn (its parameters in another order, digits changed), each validly signed, and the
+//! floor over the same bodies' canonical strings: a cache of the previous call's work
+//! cannot flatter a figure. Compare ratios measured side by side in one run, not absolute
+//! numbers (the machine may be busy):
 //!
 //!     cargo bench --bench verify -- --warm-up-time 1 --measurement-time 3
 //!
@@ -28,7 +31,7 @@ use base64::Engine as _;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
-use twilio_webhook::canonical::{FormParams, Sink};
+use twilio_webhook::canonical::{canonical_string, FormParams, Sink};
 use twilio_webhook::{body_sha256_hex, compute_twilio_signature, Verifier};
 
 #[path = "../examples/common/workload.rs"]
@@ -45,12 +48,83 @@ impl Sink for Count {
     }
 }
 
-fn floor(c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>, case: &Case) {
+/// Distinct bodies per case that every benchmark of it rotates through.
+const VARIANTS: usize = 8;
+
+/// One validly signed request of a case.
+struct Request {
+    url: String,
+    body: String,
+    signature: String,
+    /// The signed text, for the floor.
+    canonical: String,
+}
+
+/// `case`'s body in [`VARIANTS`] versions: its `&`-separated segments rotated (and, for odd
+/// versions, reversed), and every ASCII digit outside an escape shifted by the version
+/// number; each signed over its own decoded parameters. The first is the case itself.
+fn variants(case: &Case) -> Vec<Request> {
+    let segments: Vec<&str> = case.body.split('&').collect();
+    (0..VARIANTS)
+        .map(|k| {
+            let mut order = segments.clone();
+            order.rotate_left(k % segments.len().max(1));
+            if k % 2 == 1 {
+                order.reverse();
+            }
+            let body: String = if k == 0 {
+                case.body.clone()
+            } else {
+                let joined = order.join("&");
+                let bytes = joined.as_bytes();
+                let mut out = Vec::with_capacity(bytes.len());
+                for (i, &b) in bytes.iter().enumerate() {
+                    let in_escape =
+                        (i >= 1 && bytes[i - 1] == b'%') || (i >= 2 && bytes[i - 2] == b'%');
+                    out.push(if b.is_ascii_digit() && !in_escape {
+                        b'0' + (b - b'0' + k as u8) % 10
+                    } else {
+                        b
+                    });
+                }
+                String::from_utf8(out).expect("digits changed only")
+            };
+            let params: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            let pairs = || params.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+            let canonical = canonical_string(&case.url, pairs());
+            if k == 0 {
+                assert_eq!(canonical, case.canonical, "{}", case.name);
+            }
+            Request {
+                url: case.url.clone(),
+                signature: compute_twilio_signature(&case.url, pairs(), &case.auth_token),
+                body,
+                canonical,
+            }
+        })
+        .collect()
+}
+
+/// The next of `items`, in turn.
+fn next<'a, T>(items: &'a [T], i: &mut usize) -> &'a T {
+    *i = (*i + 1) % items.len();
+    &items[*i]
+}
+
+fn floor(
+    c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    case: &Case,
+    requests: &[Request],
+) {
     let keyed = Hmac::<Sha1>::new_from_slice(case.auth_token.as_bytes()).expect("any key");
+    let mut i = 0;
     c.bench_function("hmac_floor", |b| {
         b.iter(|| {
+            let r = next(requests, &mut i);
             let mut mac = keyed.clone();
-            mac.update(black_box(case.canonical.as_bytes()));
+            mac.update(black_box(r.canonical.as_bytes()));
             black_box(mac.finalize().into_bytes())
         })
     });
@@ -59,22 +133,27 @@ fn floor(c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>
 fn form(c: &mut Criterion) {
     for case in cases().iter().filter(|c| !c.is_json()) {
         let v = Verifier::new(case.auth_token.as_str());
-        assert!(v
-            .verify_form(&case.url, case.body.as_bytes(), &case.signature)
-            .is_ok());
+        let requests = variants(case);
+        for r in &requests {
+            assert!(v
+                .verify_form(&r.url, r.body.as_bytes(), &r.signature)
+                .is_ok());
+        }
         let mut g = c.benchmark_group(format!("form/{}", case.name));
         g.throughput(Throughput::Bytes(case.body.len() as u64));
+        let mut i = 0;
         g.bench_function("verify_form", |b| {
             b.iter(|| {
+                let r = next(&requests, &mut i);
                 black_box(v.verify_form(
-                    black_box(&case.url),
-                    black_box(case.body.as_bytes()),
-                    black_box(&case.signature),
+                    black_box(&r.url),
+                    black_box(r.body.as_bytes()),
+                    black_box(&r.signature),
                 ))
                 .is_ok()
             })
         });
-        floor(&mut g, case);
+        floor(&mut g, case, &requests);
         g.finish();
     }
 }
@@ -92,41 +171,50 @@ fn reject(c: &mut Criterion) {
     let cases = cases();
     let case = cases.iter().find(|c| c.name == "whatsapp_inbound").unwrap();
     let v = Verifier::new(case.auth_token.as_str());
-    let bad = tampered(&case.signature, true);
-    assert!(v
-        .verify_form(&case.url, case.body.as_bytes(), &bad)
-        .is_err());
+    let requests: Vec<Request> = variants(case)
+        .into_iter()
+        .map(|r| Request {
+            signature: tampered(&r.signature, true),
+            ..r
+        })
+        .collect();
+    for r in &requests {
+        assert!(v
+            .verify_form(&r.url, r.body.as_bytes(), &r.signature)
+            .is_err());
+    }
     let mut g = c.benchmark_group("reject/whatsapp_inbound");
+    let mut i = 0;
     g.bench_function("verify_form", |b| {
         b.iter(|| {
+            let r = next(&requests, &mut i);
             black_box(v.verify_form(
-                black_box(&case.url),
-                black_box(case.body.as_bytes()),
-                black_box(&bad),
+                black_box(&r.url),
+                black_box(r.body.as_bytes()),
+                black_box(&r.signature),
             ))
             .is_err()
         })
     });
-    floor(&mut g, case);
+    floor(&mut g, case, &requests);
     g.finish();
 }
 
 fn canonical(c: &mut Criterion) {
     let mut g = c.benchmark_group("canonical");
     for case in cases().iter().filter(|c| !c.is_json()) {
+        let requests = variants(case);
         g.throughput(Throughput::Bytes(case.body.len() as u64));
-        g.bench_with_input(
-            BenchmarkId::from_parameter(&case.name),
-            case.body.as_bytes(),
-            |b, body| {
-                b.iter(|| {
-                    let form = FormParams::parse(black_box(body)).expect("valid form");
-                    let mut sink = Count(0);
-                    form.write_to(&mut sink);
-                    black_box(sink.0)
-                })
-            },
-        );
+        let mut i = 0;
+        g.bench_function(BenchmarkId::from_parameter(&case.name), |b| {
+            b.iter(|| {
+                let r = next(&requests, &mut i);
+                let form = FormParams::parse(black_box(r.body.as_bytes())).expect("valid form");
+                let mut sink = Count(0);
+                form.write_to(&mut sink);
+                black_box(sink.0)
+            })
+        });
     }
     g.finish();
 }

@@ -184,7 +184,7 @@ impl Verifier {
         let mut check = |candidate: Candidate<'_>| -> Option<Verified> {
             tried.insert(candidate.variant);
             (0..keys.len()).find_map(|i| {
-                let (mac, key_used) = keys.get(i);
+                let (mac, key_used) = keys.get(i)?;
                 let mut state = mac.begin(settings.algorithm);
                 candidate.write_to(&mut state);
                 state.write(&canonical);
@@ -247,14 +247,15 @@ impl<'a> KeyList<'a> {
         }
     }
 
-    fn get(self, i: usize) -> (&'a KeyedMac, impl FnOnce() -> KeyUsed + 'a) {
+    /// The `i`th key, and how to name it in the verdict; `None` past the last.
+    fn get(self, i: usize) -> Option<(&'a KeyedMac, impl FnOnce() -> KeyUsed + 'a)> {
         let (mac, shared) = match self {
-            KeyList::Tokens(t) => (&t[i], None),
+            KeyList::Tokens(t) => (t.get(i)?, None),
             KeyList::Shared(id, mac) => (mac, Some(id)),
         };
-        (mac, move || {
+        Some((mac, move || {
             shared.map_or(KeyUsed::AuthToken(i), |id| KeyUsed::SharedKey(id.clone()))
-        })
+        }))
     }
 }
 

@@ -1,33 +1,39 @@
 //! `application/x-www-form-urlencoded` bodies, parsed in place.
 //!
-//! One pass over the body splits it into names and values, checks every `%XX`, and decodes
-//! each piece that needs it, once, into a scratch buffer. A piece that needs no decoding
-//! stays a span of the body. Sorting, deduplication and streaming then work on plain byte
-//! slices. A typical Twilio payload (up to 64 parameters, a few KiB of escaped text) is
-//! parsed, sorted and hashed without a heap allocation.
+//! One pass over the body, guided by the bitmasks of [`super::classify`], splits it into
+//! names and values, checks every `%XX`, and decodes each piece that needs it, once, into a
+//! scratch buffer. A piece that needs no decoding stays a span of the body. Sorting,
+//! deduplication and streaming then work on plain byte slices. A typical Twilio payload
+//! (up to 64 parameters, a few KiB of escaped text) is parsed, sorted and hashed without a
+//! heap allocation.
 //!
-//! Figures (callgrind, `whatsapp_inbound` of `benches/workload.json`, 850 bytes, 62
-//! escapes): the byte-at-a-time parser that decoded each piece up to three times (to
-//! validate, to sort, to hash) cost ~40,000 instructions per verification beside ~18,000
-//! for SHA-1; see the commit history for the figures after each change.
+//! UTF-8 is checked twice per body at most, each time in one call: the raw body only if it
+//! has a byte `>= 0x80`, and the decoded text only if an escape produced one (every decoded
+//! piece is then valid on its own because their concatenation is valid and each starts on
+//! a character boundary).
 
 use core::cmp::Ordering;
 
-use super::swar;
+use super::classify::{self, BLOCK};
 use super::Sink;
 
 /// Parameters kept on the stack; larger forms spill to the heap.
 const INLINE_PAIRS: usize = 64;
 /// Decoded bytes kept on the stack (the escaped pieces of a WhatsApp message take ~500).
 const INLINE_SCRATCH: usize = 2048;
-/// Forms up to this many parameters are insertion-sorted: quadratic, but cheapest while
-/// small (Twilio sends a few dozen).
-const INSERTION_SORT_MAX: usize = 32;
+/// Room past the decoded bytes for the word-wide copies of [`copy_run`].
+const SLACK: usize = 8;
 /// Span flag: the bytes are in the scratch buffer (decoded), not in the body.
 const DECODED: u32 = 1 << 31;
 const LEN_MASK: u32 = (1 << 30) - 1;
 /// Largest body whose offsets fit a span (1 GiB); far above any sane webhook limit.
 pub(crate) const MAX_BODY: usize = LEN_MASK as usize;
+
+/// An offset or length of a body of at most [`MAX_BODY`] bytes (checked before parsing).
+#[inline(always)]
+fn narrow(x: usize) -> u32 {
+    u32::try_from(x).unwrap_or(u32::MAX)
+}
 
 /// A name or value: `start` into the body or the scratch buffer, length and flag in `len`.
 #[derive(Clone, Copy, Default)]
@@ -37,84 +43,164 @@ struct Span {
 }
 
 impl Span {
+    #[inline(always)]
     fn new(start: usize, end: usize, decoded: bool) -> Self {
         Span {
-            start: start as u32,
-            len: (end - start) as u32 | if decoded { DECODED } else { 0 },
+            start: narrow(start),
+            len: narrow(end - start) | if decoded { DECODED } else { 0 },
         }
     }
 
     #[inline]
-    fn get<'s>(&self, body: &'s [u8], scratch: &'s [u8]) -> &'s [u8] {
+    fn get<'s>(self, body: &'s [u8], scratch: &'s [u8]) -> &'s [u8] {
         let from = if self.len & DECODED != 0 {
             scratch
         } else {
             body
         };
         let start = self.start as usize;
-        &from[start..start + (self.len & LEN_MASK) as usize]
+        from.get(start..start + (self.len & LEN_MASK) as usize)
+            .unwrap_or_default()
     }
 }
 
+/// One parameter: four `u32`, kept apart from its sort key. (A 24-byte record with the key
+/// inside was slower: shifting records during the sort stalled on store-to-load
+/// forwarding.)
 #[derive(Clone, Copy, Default)]
-struct Pair {
-    /// The first eight decoded bytes of the name, big-endian: most comparisons while
-    /// sorting end on this integer without touching the bytes.
-    key: u64,
+struct Rec {
     name: Span,
     value: Span,
 }
 
-/// The parameters: on the stack up to [`INLINE_PAIRS`], then on the heap.
+/// The first eight decoded bytes of a name, big-endian, zero-padded: most comparisons
+/// while sorting end on this integer without touching the bytes.
+#[inline]
+fn sort_key(name: &[u8]) -> u64 {
+    if let Some(head) = name.first_chunk::<8>() {
+        return u64::from_be_bytes(*head);
+    }
+    let mut key = [0u8; 8];
+    if let Some(dst) = key.get_mut(..name.len()) {
+        dst.copy_from_slice(name);
+    }
+    u64::from_be_bytes(key)
+}
+
+/// The parameters: keys and records side by side on the stack up to [`INLINE_PAIRS`],
+/// then together on the heap.
 struct Pairs {
-    inline: [Pair; INLINE_PAIRS],
+    keys: [u64; INLINE_PAIRS],
+    recs: [Rec; INLINE_PAIRS],
     len: usize,
-    heap: Vec<Pair>,
+    heap: Vec<(u64, Rec)>,
 }
 
 impl Pairs {
     fn new() -> Self {
         Pairs {
-            inline: [Pair::default(); INLINE_PAIRS],
+            keys: [0; INLINE_PAIRS],
+            recs: [Rec::default(); INLINE_PAIRS],
             len: 0,
             heap: Vec::new(),
         }
     }
 
     #[inline]
-    fn push(&mut self, p: Pair) {
-        if self.len < INLINE_PAIRS {
-            self.inline[self.len] = p;
-        } else {
-            if self.heap.is_empty() {
-                self.heap.reserve(2 * INLINE_PAIRS);
-                self.heap.extend_from_slice(&self.inline);
+    fn push(&mut self, key: u64, rec: Rec) {
+        match (self.keys.get_mut(self.len), self.recs.get_mut(self.len)) {
+            (Some(k), Some(r)) => {
+                *k = key;
+                *r = rec;
             }
-            self.heap.push(p);
+            _ => self.spill(key, rec),
         }
         self.len += 1;
     }
 
-    fn as_mut_slice(&mut self) -> &mut [Pair] {
-        if self.len <= INLINE_PAIRS {
-            &mut self.inline[..self.len]
+    #[cold]
+    fn spill(&mut self, key: u64, rec: Rec) {
+        if self.heap.is_empty() {
+            self.heap.reserve(2 * INLINE_PAIRS);
+            self.heap
+                .extend(self.keys.iter().copied().zip(self.recs.iter().copied()));
+        }
+        self.heap.push((key, rec));
+    }
+
+    fn is_inline(&self) -> bool {
+        self.len <= INLINE_PAIRS
+    }
+
+    /// Sorts by `cmp` (key, then the name and value bytes).
+    fn sort(&mut self, body: &[u8], scratch: &[u8]) {
+        // Stable order is irrelevant: equal pairs are byte-identical once decoded.
+        if self.is_inline() {
+            let n = self.len;
+            if let (Some(keys), Some(recs)) = (self.keys.get_mut(..n), self.recs.get_mut(..n)) {
+                insertion_sort(keys, recs, |a, b| cmp_bytes(body, scratch, a, b));
+            }
         } else {
-            &mut self.heap
+            self.heap.sort_unstable_by(|(ka, a), (kb, b)| {
+                ka.cmp(kb).then_with(|| cmp_bytes(body, scratch, a, b))
+            });
         }
     }
 
-    fn as_slice(&self) -> &[Pair] {
-        if self.len <= INLINE_PAIRS {
-            &self.inline[..self.len]
+    /// The parameters in their current order.
+    fn iter(&self) -> impl Iterator<Item = (u64, Rec)> + '_ {
+        let n = if self.is_inline() { self.len } else { 0 };
+        let keys = self.keys.get(..n).unwrap_or_default();
+        let recs = self.recs.get(..n).unwrap_or_default();
+        let heap = if self.is_inline() {
+            &[]
         } else {
-            &self.heap
+            self.heap.as_slice()
+        };
+        keys.iter()
+            .copied()
+            .zip(recs.iter().copied())
+            .chain(heap.iter().copied())
+    }
+}
+
+/// Orders two parameters with equal keys by their bytes: name, then value.
+#[inline(never)]
+fn cmp_bytes(body: &[u8], scratch: &[u8], a: &Rec, b: &Rec) -> Ordering {
+    a.name
+        .get(body, scratch)
+        .cmp(b.name.get(body, scratch))
+        .then_with(|| a.value.get(body, scratch).cmp(b.value.get(body, scratch)))
+}
+
+/// Sorts `keys` and `recs` together, shifting each pair left into place: cheaper than
+/// `sort_unstable_by` on a few dozen parameters (no small-sort set-up, and the common
+/// comparison is one integer comparison); quadratic, so only for the inline pairs.
+#[allow(clippy::indexing_slicing)] // `i < n` and `1 <= j <= i` with `n` the length of both.
+fn insertion_sort(keys: &mut [u64], recs: &mut [Rec], mut tie: impl FnMut(&Rec, &Rec) -> Ordering) {
+    let n = keys.len().min(recs.len());
+    for i in 1..n {
+        let (key, rec) = (keys[i], recs[i]);
+        let mut j = i;
+        while j > 0 {
+            let before = keys[j - 1];
+            let greater =
+                before > key || (before == key && tie(&recs[j - 1], &rec) == Ordering::Greater);
+            if !greater {
+                break;
+            }
+            keys[j] = before;
+            recs[j] = recs[j - 1];
+            j -= 1;
         }
+        keys[j] = key;
+        recs[j] = rec;
     }
 }
 
 /// Decoded pieces: on the stack up to [`INLINE_SCRATCH`] bytes, else one heap buffer.
 struct Scratch {
-    inline: [u8; INLINE_SCRATCH],
+    inline: [u8; INLINE_SCRATCH + SLACK],
     heap: Vec<u8>,
 }
 
@@ -165,44 +251,45 @@ impl<'a> FormParams<'a> {
     }
 
     /// An empty form over `body`, to be [`FormParams::fill`]ed where it lies: the verifier
-    /// keeps it in its own stack frame rather than moving ~3.5 KiB out of a return value.
+    /// keeps it in its own stack frame rather than moving it out of a return value.
     pub(crate) fn unparsed(body: &'a [u8]) -> Self {
         FormParams {
             body,
             pairs: Pairs::new(),
             scratch: Scratch {
-                inline: [0; INLINE_SCRATCH],
+                inline: [0; INLINE_SCRATCH + SLACK],
                 heap: Vec::new(),
             },
         }
     }
 
     /// Parses, validates and sorts the body given to [`FormParams::unparsed`].
+    ///
+    /// Errors are those of the first fault in body order, with a body that is not UTF-8
+    /// (raw, or once a piece before the fault is decoded) reported as [`FormError::NotUtf8`]
+    /// before any other.
     pub(crate) fn fill(&mut self, max_params: usize) -> Result<(), FormError> {
         let body = self.body;
         if body.len() > MAX_BODY {
             return Err(FormError::TooManyParams { limit: max_params });
         }
-        // Raw bytes must be UTF-8; escapes are checked once decoded, below. A multi-byte
-        // character cannot straddle '&' or '=', so this covers every unescaped run.
-        core::str::from_utf8(body).map_err(|_| FormError::NotUtf8)?;
-        Parser {
+        let mut parser = Parser {
             body,
             max_params,
+            walker: Walker::new(body),
             pairs: &mut self.pairs,
             buf: &mut self.scratch.inline,
             heap: Some(&mut self.scratch.heap),
             out: 0,
-        }
-        .run()?;
+            decoded_high: false,
+            mid_char: false,
+        };
+        let parsed = parser.run();
+        let utf8 = parser.utf8();
+        // A body that is not UTF-8 is reported first, whatever else is wrong with it.
+        utf8.and(parsed)?;
         let scratch = self.scratch.bytes();
-        let pairs = self.pairs.as_mut_slice();
-        // Stable order is irrelevant: equal pairs are byte-identical once decoded.
-        if pairs.len() <= INSERTION_SORT_MAX {
-            insertion_sort(pairs, |a, b| cmp_pair(body, scratch, a, b));
-        } else {
-            pairs.sort_unstable_by(|a, b| cmp_pair(body, scratch, a, b));
-        }
+        self.pairs.sort(body, scratch);
         Ok(())
     }
 
@@ -219,23 +306,24 @@ impl<'a> FormParams<'a> {
     /// Writes `name` + `value` for every distinct pair, in canonical order, decoded.
     pub fn write_to<S: Sink + ?Sized>(&self, sink: &mut S) {
         let (body, scratch) = (self.body, self.scratch.bytes());
-        let mut prev: Option<&Pair> = None;
-        for p in self.pairs.as_slice() {
+        let mut prev: Option<(u64, &[u8], &[u8])> = None;
+        for (key, rec) in self.pairs.iter() {
+            let (name, value) = (rec.name.get(body, scratch), rec.value.get(body, scratch));
             // Sorted, so exact duplicates are adjacent; the signer counts them once.
-            if prev.is_some_and(|q| cmp_pair(body, scratch, q, p) == Ordering::Equal) {
+            if prev == Some((key, name, value)) {
                 continue;
             }
-            sink.write(p.name.get(body, scratch));
-            sink.write(p.value.get(body, scratch));
-            prev = Some(p);
+            sink.write(name);
+            sink.write(value);
+            prev = Some((key, name, value));
         }
     }
 
     /// Calls `f` with every decoded pair in canonical order, repeats included.
     pub(crate) fn for_each_pair(&self, f: &mut dyn FnMut(&[u8], &[u8])) {
         let (body, scratch) = (self.body, self.scratch.bytes());
-        for p in self.pairs.as_slice() {
-            f(p.name.get(body, scratch), p.value.get(body, scratch));
+        for (_, rec) in self.pairs.iter() {
+            f(rec.name.get(body, scratch), rec.value.get(body, scratch));
         }
     }
 
@@ -246,9 +334,8 @@ impl<'a> FormParams<'a> {
         // Every piece was checked to be UTF-8 while parsing; lossy never replaces anything.
         let text = |s: Span| String::from_utf8_lossy(s.get(body, scratch)).into_owned();
         self.pairs
-            .as_slice()
             .iter()
-            .map(move |p| (text(p.name), text(p.value)))
+            .map(move |(_, rec)| (text(rec.name), text(rec.value)))
     }
 }
 
@@ -261,47 +348,56 @@ impl core::fmt::Debug for FormParams<'_> {
     }
 }
 
-/// Inlined so that the common case, names differing in their first eight bytes, is one
-/// integer comparison in the sort loop; the byte comparison stays out of line.
-#[inline(always)]
-fn cmp_pair(body: &[u8], scratch: &[u8], a: &Pair, b: &Pair) -> Ordering {
-    if a.key != b.key {
-        return a.key.cmp(&b.key);
-    }
-    cmp_pair_bytes(body, scratch, a, b)
+/// The positions of `&`, `=`, `%` and `+` in the body, in order, one block of masks at a
+/// time; also whether any classified block has a byte `>= 0x80`.
+struct Walker<'b> {
+    body: &'b [u8],
+    /// Start of the block `mask` belongs to (a multiple of [`BLOCK`]).
+    base: usize,
+    mask: u64,
+    /// OR of the high-byte masks of every block classified.
+    high: u64,
 }
 
-#[inline(never)]
-fn cmp_pair_bytes(body: &[u8], scratch: &[u8], a: &Pair, b: &Pair) -> Ordering {
-    a.name
-        .get(body, scratch)
-        .cmp(b.name.get(body, scratch))
-        .then_with(|| a.value.get(body, scratch).cmp(b.value.get(body, scratch)))
-}
-
-/// Sorts `pairs` by `cmp`, shifting each one left into place. On a typical Twilio form
-/// (21 parameters in `whatsapp_inbound`) this costs ~3,000 fewer instructions per
-/// verification than `sort_unstable_by` (callgrind): no small-sort network setup, and
-/// the comparison inlines.
-fn insertion_sort(pairs: &mut [Pair], mut cmp: impl FnMut(&Pair, &Pair) -> Ordering) {
-    for i in 1..pairs.len() {
-        let p = pairs[i];
-        let mut j = i;
-        while j > 0 && cmp(&pairs[j - 1], &p) == Ordering::Greater {
-            pairs[j] = pairs[j - 1];
-            j -= 1;
+impl<'b> Walker<'b> {
+    fn new(body: &'b [u8]) -> Self {
+        let m = classify::block_at(body, 0);
+        Walker {
+            body,
+            base: 0,
+            mask: m.events,
+            high: m.high,
         }
-        pairs[j] = p;
     }
-}
 
-fn sort_key(name: &[u8]) -> u64 {
-    if name.len() >= 8 {
-        return swar::load(name, 0).swap_bytes();
+    /// The first event at or after `from`, or the body's length.
+    ///
+    /// Calls come with non-decreasing `from`. Blocks that `from` jumps over entirely are
+    /// not classified: the caller only jumps over runs of escapes (`%` and hex digits), so
+    /// they hold no event and no byte `>= 0x80`.
+    #[inline]
+    fn next(&mut self, from: usize) -> usize {
+        let mut off = from.wrapping_sub(self.base);
+        loop {
+            if off < BLOCK {
+                let m = self.mask & (u64::MAX << off);
+                if m != 0 {
+                    return self.base + m.trailing_zeros() as usize;
+                }
+                self.base += BLOCK;
+            } else {
+                self.base = from - from % BLOCK;
+            }
+            if self.base >= self.body.len() {
+                self.mask = 0;
+                return self.body.len();
+            }
+            let m = classify::block_at(self.body, self.base);
+            self.mask = m.events;
+            self.high |= m.high;
+            off = from.saturating_sub(self.base);
+        }
     }
-    let mut key = [0u8; 8];
-    key[..name.len()].copy_from_slice(name);
-    u64::from_be_bytes(key)
 }
 
 /// Where the scan of a piece stopped, and why.
@@ -317,22 +413,27 @@ enum Stop {
 struct Parser<'p> {
     body: &'p [u8],
     max_params: usize,
+    walker: Walker<'p>,
     pairs: &'p mut Pairs,
     /// Where decoded bytes go: the inline scratch, or the heap once that would overflow.
     buf: &'p mut [u8],
     /// The heap buffer, until it replaces `buf`.
     heap: Option<&'p mut Vec<u8>>,
-    /// Bytes of `buf` in use.
+    /// Bytes of `buf` in use: the decoded pieces so far, back to back.
     out: usize,
+    /// Whether an escape decoded to a byte `>= 0x80`.
+    decoded_high: bool,
+    /// Whether a decoded piece starts with a UTF-8 continuation byte.
+    mid_char: bool,
 }
 
 impl Parser<'_> {
-    fn run(mut self) -> Result<(), FormError> {
+    fn run(&mut self) -> Result<(), FormError> {
         let body = self.body;
         let mut count = 0usize;
         let mut start = 0usize;
-        while start < body.len() {
-            if body[start] == b'&' {
+        while let Some(&b) = body.get(start) {
+            if b == b'&' {
                 start += 1;
                 continue;
             }
@@ -353,72 +454,115 @@ impl Parser<'_> {
                 (name, Stop::PairEnd(end)) => (name, Span::new(end, end, false), end),
             };
             let key = sort_key(name.get(body, self.buf));
-            self.pairs.push(Pair { key, name, value });
+            self.pairs.push(key, Rec { name, value });
             start = end + 1;
         }
         Ok(())
     }
 
+    /// Whether the raw body, and the pieces decoded so far, are UTF-8. Checked once each,
+    /// after the parse (and on a parse error, whose report it then takes precedence over).
+    fn utf8(&mut self) -> Result<(), FormError> {
+        // Blocks never classified hold escapes only; the walk may have stopped early.
+        let mut rest = self.walker.base + BLOCK;
+        while rest < self.body.len() {
+            self.walker.high |= classify::block_at(self.body, rest).high;
+            rest += BLOCK;
+        }
+        let raw_ok = self.walker.high == 0 || simdutf8::basic::from_utf8(self.body).is_ok();
+        let decoded = self.buf.get(..self.out).unwrap_or_default();
+        let decoded_ok =
+            !self.decoded_high || (!self.mid_char && simdutf8::basic::from_utf8(decoded).is_ok());
+        if raw_ok && decoded_ok {
+            Ok(())
+        } else {
+            Err(FormError::NotUtf8)
+        }
+    }
+
     /// Scans the piece starting at `start` (a name if `IS_NAME`), decoding it into the
     /// scratch buffer if it holds an escape.
     ///
-    /// `IS_NAME` is a constant so that each scan is compiled twice, the value one without
-    /// the `=` test (~1,900 fewer instructions per whatsapp_inbound verification).
+    /// `IS_NAME` is a constant so that each scan is compiled twice, the value one treating
+    /// `=` as a plain byte.
+    #[inline]
     fn piece<const IS_NAME: bool>(&mut self, start: usize) -> Result<(Span, Stop), FormError> {
-        match scan_raw::<IS_NAME>(self.body, start) {
-            Err(escape) => self.decode::<IS_NAME>(start, escape),
-            Ok(stop) => {
-                let (Stop::PairEnd(end) | Stop::NameEnd(end)) = stop;
-                Ok((Span::new(start, end, false), stop))
-            }
+        let body = self.body;
+        let mut at = self.walker.next(start);
+        loop {
+            let stop = match body.get(at) {
+                None => Stop::PairEnd(body.len()),
+                Some(b'&') => Stop::PairEnd(at),
+                Some(b'=') if IS_NAME => Stop::NameEnd(at),
+                Some(b'=') => {
+                    at = self.walker.next(at + 1);
+                    continue;
+                }
+                Some(_) => return self.decode::<IS_NAME>(start, at),
+            };
+            let (Stop::PairEnd(end) | Stop::NameEnd(end)) = stop;
+            return Ok((Span::new(start, end, false), stop));
         }
     }
 
     /// Decodes the piece starting at `start`, whose first `%` or `+` is at `first`.
+    #[allow(clippy::indexing_slicing)] // `o` stays below `need`, the room made first (see there).
     fn decode<const IS_NAME: bool>(
         &mut self,
         start: usize,
         first: usize,
     ) -> Result<(Span, Stop), FormError> {
         let body = self.body;
-        // Decoded bytes never outnumber raw ones; 8 more for the word-wide stores.
-        let need = self.out + (body.len() - start) + 8;
+        // Decoded bytes never outnumber raw ones, so the piece's decoded bytes fit in
+        // `body.len() - start`; SLACK more for the word-wide copies.
+        let need = self.out + (body.len() - start) + SLACK;
         if need > self.buf.len() {
             self.spill(need);
         }
         let out_start = self.out;
-        let prefix = &body[start..first];
-        let mut o = out_start + prefix.len();
-        self.buf[out_start..o].copy_from_slice(prefix);
+        let mut o = copy_run(body, start, first, self.buf, out_start);
         let mut i = first;
-        // OR of every byte an escape produced: below 0x80 the piece is still UTF-8, as the
-        // raw body is.
-        let mut high = 0u8;
-        // Checks the byte at `i` before scanning on: escapes come in runs (`%F0%9F%8C%B5`),
-        // and scanning from one straight into the next cost a wasted word test each
-        // (~3,300 instructions per whatsapp_inbound verification, 62 escapes).
         let stop = loop {
             match body.get(i) {
-                Some(b'=') if IS_NAME => break Stop::NameEnd(i),
-                Some(b'&') | None => break Stop::PairEnd(i),
                 Some(b'%') => {
-                    let byte = match (body.get(i + 1), body.get(i + 2)) {
-                        (Some(&h), Some(&l)) => hex_byte(h, l),
-                        _ => None,
-                    };
-                    let byte = byte.ok_or(FormError::MalformedPercentEncoding { offset: i })?;
-                    self.buf[o] = byte;
-                    high |= byte;
-                    o += 1;
-                    i += 3;
+                    // Escapes come in runs (`%F0%9F%8C%B5`): decode the whole run here.
+                    let mut high = 0u8;
+                    while let Some(&[b'%', h, l]) = body.get(i..i + 3) {
+                        let Some(byte) = hex_byte(h, l) else { break };
+                        self.buf[o] = byte;
+                        high |= byte;
+                        o += 1;
+                        i += 3;
+                    }
+                    self.decoded_high |= high >= 0x80;
+                    if body.get(i) == Some(&b'%') {
+                        break Err(FormError::MalformedPercentEncoding { offset: i });
+                    }
                 }
-                _ => (i, o) = scan_decoding::<IS_NAME>(body, i, o, self.buf),
+                Some(b'+') => {
+                    self.buf[o] = b' ';
+                    o += 1;
+                    i += 1;
+                }
+                Some(b'&') | None => break Ok(Stop::PairEnd(i)),
+                Some(b'=') if IS_NAME => break Ok(Stop::NameEnd(i)),
+                Some(b'=') => {
+                    self.buf[o] = b'=';
+                    o += 1;
+                    i += 1;
+                }
+                Some(_) => {
+                    let end = self.walker.next(i);
+                    o = copy_run(body, i, end, self.buf, o);
+                    i = end;
+                }
             }
         };
+        let stop = stop?;
         self.out = o;
-        if high >= 0x80 && core::str::from_utf8(&self.buf[out_start..o]).is_err() {
-            return Err(FormError::NotUtf8);
-        }
+        self.mid_char |= self.buf[out_start..o]
+            .first()
+            .is_some_and(|&b| b & 0xC0 == 0x80);
         Ok((Span::new(out_start, o, true), stop))
     }
 
@@ -428,7 +572,7 @@ impl Parser<'_> {
     fn spill(&mut self, need: usize) {
         if let Some(heap) = self.heap.take() {
             heap.reserve_exact(need);
-            heap.extend_from_slice(&self.buf[..self.out]);
+            heap.extend_from_slice(self.buf.get(..self.out).unwrap_or_default());
             heap.resize(need, 0);
             // Offsets stay valid: the bytes so far are copied to the same places.
             self.buf = heap;
@@ -436,68 +580,34 @@ impl Parser<'_> {
     }
 }
 
-/// From `i`, the first `&`, `%`, `+` (and, in a name, `=`): `Err` with its index for an
-/// escape, else where the piece ends.
+/// Copies `body[from..to]` to `buf[o..]`, eight bytes at a time where the body has them (up
+/// to [`SLACK`] bytes past the end are overwritten); returns the end in `buf`.
 #[inline]
-fn scan_raw<const IS_NAME: bool>(body: &[u8], mut i: usize) -> Result<Stop, usize> {
-    let eq_sel = if IS_NAME { u64::MAX } else { 0 };
-    while i + 8 <= body.len() {
-        let w = swar::load(body, i);
-        let m = swar::eq(w, b'&')
-            | swar::eq(w, b'%')
-            | swar::eq(w, b'+')
-            | (swar::eq(w, b'=') & eq_sel);
-        if m != 0 {
-            i += swar::first(m);
-            break;
+fn copy_run(body: &[u8], mut from: usize, to: usize, buf: &mut [u8], mut o: usize) -> usize {
+    let end = o + (to - from);
+    while from < to {
+        let src = body.get(from..).and_then(|s| s.first_chunk::<8>());
+        let dst = buf.get_mut(o..).and_then(|d| d.first_chunk_mut::<8>());
+        match (src, dst) {
+            (Some(src), Some(dst)) => *dst = *src,
+            _ => {
+                // The body's last few bytes: one at a time.
+                let (Some(src), Some(dst)) = (body.get(from..to), buf.get_mut(o..end)) else {
+                    break;
+                };
+                dst.copy_from_slice(src);
+                break;
+            }
         }
-        i += 8;
-    }
-    while let Some(&b) = body.get(i) {
-        match b {
-            b'&' => return Ok(Stop::PairEnd(i)),
-            b'=' if IS_NAME => return Ok(Stop::NameEnd(i)),
-            b'%' | b'+' => return Err(i),
-            _ => i += 1,
-        }
-    }
-    Ok(Stop::PairEnd(body.len()))
-}
-
-/// Copies `body[i..]` to `buf[o..]`, `+` as a space, up to the first `&`, `%` (and, in a
-/// name, `=`) or the end; returns where it stopped in both. Writes up to 8 bytes past the
-/// returned `o`, which the caller has room for.
-#[inline]
-fn scan_decoding<const IS_NAME: bool>(
-    body: &[u8],
-    mut i: usize,
-    mut o: usize,
-    buf: &mut [u8],
-) -> (usize, usize) {
-    let eq_sel = if IS_NAME { u64::MAX } else { 0 };
-    while i + 8 <= body.len() {
-        let w = swar::load(body, i);
-        swar::store(buf, o, swar::plus_to_space(w));
-        let m = swar::eq(w, b'&') | swar::eq(w, b'%') | (swar::eq(w, b'=') & eq_sel);
-        if m != 0 {
-            let k = swar::first(m);
-            return (i + k, o + k);
-        }
-        i += 8;
+        from += 8;
         o += 8;
     }
-    while let Some(&b) = body.get(i) {
-        if b == b'&' || b == b'%' || (IS_NAME && b == b'=') {
-            break;
-        }
-        buf[o] = if b == b'+' { b' ' } else { b };
-        i += 1;
-        o += 1;
-    }
-    (i, o)
+    end
 }
 
 /// Each byte's value as a hex digit, or `0xFF` if it is not one.
+// Built at compile time: `i < 10` and every index below 256.
+#[allow(clippy::cast_possible_truncation, clippy::indexing_slicing)]
 const HEX: [u8; 256] = {
     let mut t = [0xFF; 256];
     let mut i = 0;
@@ -514,9 +624,10 @@ const HEX: [u8; 256] = {
     t
 };
 
-/// The byte `%hl` encodes, if both are hex digits. Two table loads and one test instead of
-/// two range matches (~600 fewer instructions per whatsapp_inbound verification, 62 escapes).
+/// The byte `%hl` encodes, if both are hex digits: two table loads and one test instead of
+/// two range matches.
 #[inline]
+#[allow(clippy::indexing_slicing)] // A `u8` indexes a 256-entry table.
 fn hex_byte(h: u8, l: u8) -> Option<u8> {
     let (h, l) = (HEX[usize::from(h)], HEX[usize::from(l)]);
     ((h | l) < 0x10).then_some(h << 4 | l)
@@ -597,6 +708,12 @@ mod tests {
         assert_eq!(canon(b"a=%FF"), Err(FormError::NotUtf8));
         assert_eq!(canon(b"a=\xff"), Err(FormError::NotUtf8));
         assert_eq!(canon(b"a=%C3"), Err(FormError::NotUtf8));
+        // Decoded pieces are checked together: halves of one character in two pieces are
+        // still refused.
+        assert_eq!(canon(b"a=%C3&b=%A9"), Err(FormError::NotUtf8));
+        assert_eq!(canon(b"a=%C3%A9&b=%C3%A9").unwrap(), "a\u{e9}b\u{e9}");
+        // A body that is not UTF-8 is reported before an earlier malformed escape.
+        assert_eq!(canon(b"a=%zz&b=\xff"), Err(FormError::NotUtf8));
         assert_eq!(canon(b"a=%C3%A9").unwrap(), "a\u{e9}");
         // Hex digits in either case; the letters just past 'f'/'F' are not digits.
         assert_eq!(canon(b"a=%c3%a9%7e%7E%09").unwrap(), "a\u{e9}~~\t");

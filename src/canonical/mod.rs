@@ -18,6 +18,7 @@
 //! assert_eq!(bytes, text.as_bytes());
 //! ```
 
+mod classify;
 mod form;
 mod params;
 pub(crate) mod scratch;
