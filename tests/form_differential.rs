@@ -10,10 +10,13 @@ use proptest::prelude::*;
 use twilio_webhook::canonical::FormParams;
 use twilio_webhook::FormError;
 
+/// A decoded name and value.
+type Pair = (Vec<u8>, Vec<u8>);
+
 /// A strict reference parser, one byte at a time: the pairs in body order, or the error the
 /// crate must report (a body that is not UTF-8, raw or once a piece before the first other
 /// fault is decoded, is `NotUtf8`; else the first fault in body order).
-fn reference(body: &[u8], limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>, FormError> {
+fn reference(body: &[u8], limit: usize) -> Result<Vec<Pair>, FormError> {
     let raw_utf8 = std::str::from_utf8(body).is_ok();
     let mut pairs = Vec::new();
     let mut fault = None;
@@ -80,12 +83,12 @@ fn check(body: &[u8], limit: usize) -> Result<(), TestCaseError> {
     match (ours, expected) {
         (Ok(form), Ok(mut pairs)) => {
             // form_urlencoded agrees with the reference wherever the body is strict.
-            let lenient: Vec<(Vec<u8>, Vec<u8>)> = form_urlencoded::parse(body)
+            let lenient: Vec<Pair> = form_urlencoded::parse(body)
                 .map(|(n, v)| (n.as_bytes().to_vec(), v.as_bytes().to_vec()))
                 .collect();
             prop_assert_eq!(&lenient, &pairs);
             pairs.sort();
-            let got: Vec<(Vec<u8>, Vec<u8>)> = form
+            let got: Vec<Pair> = form
                 .iter()
                 .map(|(n, v)| (n.into_bytes(), v.into_bytes()))
                 .collect();
