@@ -148,16 +148,45 @@ impl<'a> Candidate<'a> {
 
 /// The port-variant candidates of a received URL: at most two distinct texts, the URL as
 /// received first.
+///
+/// The second is made only when asked for: a request signed over the URL as received, the
+/// common case, never needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Candidates<'a> {
-    first: Candidate<'a>,
-    second: Option<Candidate<'a>>,
+    url: &'a str,
+    /// Just past the host, and the authority's end.
+    host_end: usize,
+    authority_end: usize,
+    has_port: bool,
 }
 
 impl<'a> Candidates<'a> {
     /// The candidates in the order they are tried.
     pub fn iter(&self) -> impl Iterator<Item = Candidate<'a>> {
-        core::iter::once(self.first).chain(self.second)
+        let this = *self;
+        core::iter::once(Candidate::whole(UrlVariant::AsReceived, self.url))
+            .chain(core::iter::once_with(move || this.second()).flatten())
+    }
+
+    /// The URL with its port removed (when it has one) or the default port added.
+    fn second(self) -> Option<Candidate<'a>> {
+        let url = self.url;
+        let (head, tail) = (url.get(..self.host_end)?, url.get(self.authority_end..)?);
+        if self.has_port {
+            Some(Candidate {
+                variant: UrlVariant::PortRemoved,
+                head,
+                insert: "",
+                tail,
+            })
+        } else {
+            Some(Candidate {
+                variant: UrlVariant::DefaultPortAdded,
+                head: url.get(..self.authority_end)?,
+                insert: default_port(url)?,
+                tail,
+            })
+        }
     }
 }
 
@@ -261,23 +290,12 @@ fn default_port(url: &str) -> Option<&'static str> {
 /// ```
 pub fn candidates(url: &str) -> Result<Candidates<'_>, UrlError> {
     let a = authority(url)?;
-    let first = Candidate::whole(UrlVariant::AsReceived, url);
-    let second = if a.has_port {
-        Some(Candidate {
-            variant: UrlVariant::PortRemoved,
-            head: &url[..a.host_end],
-            insert: "",
-            tail: &url[a.range.end..],
-        })
-    } else {
-        default_port(url).map(|port| Candidate {
-            variant: UrlVariant::DefaultPortAdded,
-            head: &url[..a.range.end],
-            insert: port,
-            tail: &url[a.range.end..],
-        })
-    };
-    Ok(Candidates { first, second })
+    Ok(Candidates {
+        url,
+        host_end: a.host_end,
+        authority_end: a.range.end,
+        has_port: a.has_port,
+    })
 }
 
 /// twilio-node's view of a URL: the query percent-encoded as the WHATWG URL standard does

@@ -16,6 +16,8 @@
 pub(super) struct Masks {
     /// `&`, `=`, `%` and `+`.
     pub(super) events: u64,
+    /// `&`, `=` and `%`: where decoding stops (it turns `+` into a space on the way).
+    pub(super) stops: u64,
     /// Bytes `>= 0x80` (only these can make a body not UTF-8).
     pub(super) high: u64,
 }
@@ -65,13 +67,15 @@ fn block_masks(block: &[u8; BLOCK]) -> Masks {
             continue;
         };
         let v = load_unaligned_m128i(chunk);
-        let hit = bitor_m128i(
+        let stop = bitor_m128i(
             bitor_m128i(cmp_eq_mask_i8_m128i(v, amp), cmp_eq_mask_i8_m128i(v, eq)),
-            bitor_m128i(cmp_eq_mask_i8_m128i(v, pct), cmp_eq_mask_i8_m128i(v, plus)),
+            cmp_eq_mask_i8_m128i(v, pct),
         );
+        let hit = bitor_m128i(stop, cmp_eq_mask_i8_m128i(v, plus));
         // One bit per byte, in the low 16 bits.
         let shift = 16 * i;
         masks.events |= u64::from(move_mask_i8_m128i(hit) as u16) << shift;
+        masks.stops |= u64::from(move_mask_i8_m128i(stop) as u16) << shift;
         masks.high |= u64::from(move_mask_i8_m128i(v) as u16) << shift;
     }
     masks
@@ -115,9 +119,10 @@ pub(super) mod portable {
                 continue;
             };
             let w = u64::from_le_bytes(*word);
-            let hit = swar::eq(w, b'&') | swar::eq(w, b'=') | swar::eq(w, b'%') | swar::eq(w, b'+');
+            let stop = swar::eq(w, b'&') | swar::eq(w, b'=') | swar::eq(w, b'%');
             let shift = 8 * i;
-            masks.events |= gather(hit) << shift;
+            masks.events |= gather(stop | swar::eq(w, b'+')) << shift;
+            masks.stops |= gather(stop) << shift;
             masks.high |= gather(w & swar::HI) << shift;
         }
         masks
@@ -134,6 +139,9 @@ mod tests {
         for (i, &b) in block.iter().enumerate() {
             if matches!(b, b'&' | b'=' | b'%' | b'+') {
                 m.events |= 1 << i;
+            }
+            if matches!(b, b'&' | b'=' | b'%') {
+                m.stops |= 1 << i;
             }
             if b >= 0x80 {
                 m.high |= 1 << i;
@@ -165,6 +173,7 @@ mod tests {
         let body = b"a=1&b%2B+\xc3\xa9";
         let m = block_at(body, 0);
         assert_eq!(m.events, 0b1_0010_1010);
+        assert_eq!(m.stops, 0b0_0010_1010);
         assert_eq!(m.high, 0b110_0000_0000);
         assert_eq!(block_at(body, BLOCK), Masks::default());
         let long = [b'&'; 100];

@@ -15,7 +15,7 @@
 use core::cmp::Ordering;
 
 use super::classify::{self, BLOCK};
-use super::Sink;
+use super::{swar, Sink};
 
 /// Parameters kept on the stack; larger forms spill to the heap.
 const INLINE_PAIRS: usize = 64;
@@ -147,20 +147,30 @@ impl Pairs {
         }
     }
 
-    /// The parameters in their current order.
+    /// The parameters in their current order: keys and records side by side.
     fn iter(&self) -> impl Iterator<Item = (u64, Rec)> + '_ {
-        let n = if self.is_inline() { self.len } else { 0 };
-        let keys = self.keys.get(..n).unwrap_or_default();
-        let recs = self.recs.get(..n).unwrap_or_default();
-        let heap = if self.is_inline() {
-            &[]
-        } else {
-            self.heap.as_slice()
-        };
+        let (keys, recs, heap) = self.parts();
         keys.iter()
             .copied()
             .zip(recs.iter().copied())
             .chain(heap.iter().copied())
+    }
+
+    /// The records in their current order.
+    fn recs(&self) -> impl Iterator<Item = Rec> + '_ {
+        let (_, recs, heap) = self.parts();
+        recs.iter().copied().chain(heap.iter().map(|(_, r)| *r))
+    }
+
+    /// The inline keys and records, or the heap pairs (the other part empty).
+    fn parts(&self) -> (&[u64], &[Rec], &[(u64, Rec)]) {
+        if self.is_inline() {
+            let n = self.len;
+            let keys = self.keys.get(..n).unwrap_or_default();
+            (keys, self.recs.get(..n).unwrap_or_default(), &[])
+        } else {
+            (&[], &[], self.heap.as_slice())
+        }
     }
 }
 
@@ -306,23 +316,24 @@ impl<'a> FormParams<'a> {
     /// Writes `name` + `value` for every distinct pair, in canonical order, decoded.
     pub fn write_to<S: Sink + ?Sized>(&self, sink: &mut S) {
         let (body, scratch) = (self.body, self.scratch.bytes());
-        let mut prev: Option<(u64, &[u8], &[u8])> = None;
+        let mut prev: Option<(u64, Rec)> = None;
         for (key, rec) in self.pairs.iter() {
-            let (name, value) = (rec.name.get(body, scratch), rec.value.get(body, scratch));
             // Sorted, so exact duplicates are adjacent; the signer counts them once.
-            if prev == Some((key, name, value)) {
+            if prev.is_some_and(|(k, p)| {
+                k == key && cmp_bytes(body, scratch, &p, &rec) == Ordering::Equal
+            }) {
                 continue;
             }
-            sink.write(name);
-            sink.write(value);
-            prev = Some((key, name, value));
+            sink.write(rec.name.get(body, scratch));
+            sink.write(rec.value.get(body, scratch));
+            prev = Some((key, rec));
         }
     }
 
     /// Calls `f` with every decoded pair in canonical order, repeats included.
     pub(crate) fn for_each_pair(&self, f: &mut dyn FnMut(&[u8], &[u8])) {
         let (body, scratch) = (self.body, self.scratch.bytes());
-        for (_, rec) in self.pairs.iter() {
+        for rec in self.pairs.recs() {
             f(rec.name.get(body, scratch), rec.value.get(body, scratch));
         }
     }
@@ -334,8 +345,8 @@ impl<'a> FormParams<'a> {
         // Every piece was checked to be UTF-8 while parsing; lossy never replaces anything.
         let text = |s: Span| String::from_utf8_lossy(s.get(body, scratch)).into_owned();
         self.pairs
-            .iter()
-            .map(move |(_, rec)| (text(rec.name), text(rec.value)))
+            .recs()
+            .map(move |rec| (text(rec.name), text(rec.value)))
     }
 }
 
@@ -352,9 +363,10 @@ impl core::fmt::Debug for FormParams<'_> {
 /// time; also whether any classified block has a byte `>= 0x80`.
 struct Walker<'b> {
     body: &'b [u8],
-    /// Start of the block `mask` belongs to (a multiple of [`BLOCK`]).
+    /// Start of the block the masks belong to (a multiple of [`BLOCK`]).
     base: usize,
-    mask: u64,
+    events: u64,
+    stops: u64,
     /// OR of the high-byte masks of every block classified.
     high: u64,
 }
@@ -365,22 +377,25 @@ impl<'b> Walker<'b> {
         Walker {
             body,
             base: 0,
-            mask: m.events,
+            events: m.events,
+            stops: m.stops,
             high: m.high,
         }
     }
 
-    /// The first event at or after `from`, or the body's length.
+    /// The first `&`, `=`, `%` or (unless `STOPS`) `+` at or after `from`, or the body's
+    /// length.
     ///
     /// Calls come with non-decreasing `from`. Blocks that `from` jumps over entirely are
     /// not classified: the caller only jumps over runs of escapes (`%` and hex digits), so
     /// they hold no event and no byte `>= 0x80`.
     #[inline]
-    fn next(&mut self, from: usize) -> usize {
+    fn next<const STOPS: bool>(&mut self, from: usize) -> usize {
         let mut off = from.wrapping_sub(self.base);
         loop {
             if off < BLOCK {
-                let m = self.mask & (u64::MAX << off);
+                let mask = if STOPS { self.stops } else { self.events };
+                let m = mask & (u64::MAX << off);
                 if m != 0 {
                     return self.base + m.trailing_zeros() as usize;
                 }
@@ -389,11 +404,11 @@ impl<'b> Walker<'b> {
                 self.base = from - from % BLOCK;
             }
             if self.base >= self.body.len() {
-                self.mask = 0;
+                (self.events, self.stops) = (0, 0);
                 return self.body.len();
             }
             let m = classify::block_at(self.body, self.base);
-            self.mask = m.events;
+            (self.events, self.stops) = (m.events, m.stops);
             self.high |= m.high;
             off = from.saturating_sub(self.base);
         }
@@ -488,14 +503,14 @@ impl Parser<'_> {
     #[inline]
     fn piece<const IS_NAME: bool>(&mut self, start: usize) -> Result<(Span, Stop), FormError> {
         let body = self.body;
-        let mut at = self.walker.next(start);
+        let mut at = self.walker.next::<false>(start);
         loop {
             let stop = match body.get(at) {
                 None => Stop::PairEnd(body.len()),
                 Some(b'&') => Stop::PairEnd(at),
                 Some(b'=') if IS_NAME => Stop::NameEnd(at),
                 Some(b'=') => {
-                    at = self.walker.next(at + 1);
+                    at = self.walker.next::<false>(at + 1);
                     continue;
                 }
                 Some(_) => return self.decode::<IS_NAME>(start, at),
@@ -539,11 +554,6 @@ impl Parser<'_> {
                         break Err(FormError::MalformedPercentEncoding { offset: i });
                     }
                 }
-                Some(b'+') => {
-                    self.buf[o] = b' ';
-                    o += 1;
-                    i += 1;
-                }
                 Some(b'&') | None => break Ok(Stop::PairEnd(i)),
                 Some(b'=') if IS_NAME => break Ok(Stop::NameEnd(i)),
                 Some(b'=') => {
@@ -552,7 +562,8 @@ impl Parser<'_> {
                     i += 1;
                 }
                 Some(_) => {
-                    let end = self.walker.next(i);
+                    // Up to the next `&`, `=` or `%`, turning `+` into a space on the way.
+                    let end = self.walker.next::<true>(i);
                     o = copy_run(body, i, end, self.buf, o);
                     i = end;
                 }
@@ -580,8 +591,9 @@ impl Parser<'_> {
     }
 }
 
-/// Copies `body[from..to]` to `buf[o..]`, eight bytes at a time where the body has them (up
-/// to [`SLACK`] bytes past the end are overwritten); returns the end in `buf`.
+/// Copies `body[from..to]` to `buf[o..]` with every `+` as a space, eight bytes at a time
+/// where the body has them (up to [`SLACK`] bytes past the end are overwritten); returns the
+/// end in `buf`.
 #[inline]
 fn copy_run(body: &[u8], mut from: usize, to: usize, buf: &mut [u8], mut o: usize) -> usize {
     let end = o + (to - from);
@@ -589,13 +601,17 @@ fn copy_run(body: &[u8], mut from: usize, to: usize, buf: &mut [u8], mut o: usiz
         let src = body.get(from..).and_then(|s| s.first_chunk::<8>());
         let dst = buf.get_mut(o..).and_then(|d| d.first_chunk_mut::<8>());
         match (src, dst) {
-            (Some(src), Some(dst)) => *dst = *src,
+            (Some(src), Some(dst)) => {
+                *dst = swar::plus_to_space(u64::from_le_bytes(*src)).to_le_bytes();
+            }
             _ => {
                 // The body's last few bytes: one at a time.
                 let (Some(src), Some(dst)) = (body.get(from..to), buf.get_mut(o..end)) else {
                     break;
                 };
-                dst.copy_from_slice(src);
+                for (d, &s) in dst.iter_mut().zip(src) {
+                    *d = if s == b'+' { b' ' } else { s };
+                }
                 break;
             }
         }

@@ -14,6 +14,12 @@ pub(super) fn eq(w: u64, b: u8) -> u64 {
     !(((x & !HI).wrapping_add(!HI)) | x) & HI
 }
 
+/// `w` with every `+` turned into a space (`0x2B ^ 0x0B == 0x20`), branch-free.
+#[inline(always)]
+pub(super) fn plus_to_space(w: u64) -> u64 {
+    w ^ ((eq(w, b'+') >> 7) * 0x0B)
+}
+
 /// The index of the first `byte` in `hay` at or after `from`, or `hay.len()`.
 // Only the pipeline's `AccountSid` scan looks for a single byte; the form parser
 // classifies whole blocks, so without the pipeline this would be dead code.
@@ -46,6 +52,12 @@ mod tests {
             }
             assert_eq!(m & !HI, 0);
         }
+    }
+
+    #[test]
+    fn plus_becomes_space() {
+        let w = u64::from_le_bytes(*b"a+b++%+\xab");
+        assert_eq!(plus_to_space(w).to_le_bytes(), *b"a b  % \xab");
     }
 
     #[test]
