@@ -199,13 +199,11 @@ impl Completion {
         if let Some(claim) = self.claim {
             use crate::guard::GuardError;
             // A non-2xx releases the claim: the handler failed, Twilio's retry runs it.
-            match claim.complete(status, content_type, body).await {
-                Err(e @ (GuardError::LeaseLost | GuardError::Store(_))) => {
-                    if let Some(report) = &self.report {
-                        report.record(&e);
-                    }
+            let result = claim.complete(status, content_type, body).await;
+            if let Err(e @ (GuardError::LeaseLost | GuardError::Store(_))) = result {
+                if let Some(report) = &self.report {
+                    report.record(&e);
                 }
-                _ => {}
             }
         }
         let _ = (status, content_type, body);
