@@ -14,7 +14,7 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
-#[path = "common/workload.rs"]
+#[path = "../support/workload.rs"]
 mod workload;
 
 /// Warm up, find a batch size that takes >= 10% of the budget, then time

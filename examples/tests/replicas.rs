@@ -3,7 +3,7 @@
 //! service's replicas may run any adapter) behind one public URL, sharing one PostgreSQL,
 //! then one Redis (`REPLAY_STORE`), with the attempt log in PostgreSQL. Driven over sockets,
 //! observed through the handler's own line per run (`DEMO_TEST_HOOKS=1`, see
-//! `examples/common/test_hooks.rs`) and the attempt log:
+//! `examples/src/test_hooks.rs`) and the attempt log:
 //!
 //! - one signed request sent 100 times at once, spread over both replicas, runs the handler
 //!   once; every other answer is the first delivery's response or the in-progress 503, later
@@ -17,16 +17,8 @@
 //!
 //! Needs PostgreSQL and Redis (`TWILIO_WEBHOOK_TEST_PG_URL`, `TEST_REDIS_URL`): ignored by a
 //! plain `cargo test`, run by `.ci/run`, which starts both.
-#![cfg(all(
-    feature = "axum",
-    feature = "actix",
-    feature = "tracing",
-    feature = "serde",
-    feature = "sqlite",
-    feature = "postgres",
-    feature = "redis"
-))]
 
+#[path = "../../tests/db_support/mod.rs"]
 mod db_support;
 
 use std::io::{Read, Write};
@@ -59,7 +51,7 @@ fn example(name: &str) -> PathBuf {
         .join(name);
     assert!(
         path.exists(),
-        "{} missing: build the examples (cargo test --all-features builds them)",
+        "{} missing: build the examples (cargo test --workspace --all-features builds them)",
         path.display()
     );
     path

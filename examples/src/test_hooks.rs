@@ -1,4 +1,4 @@
-//! Demo and test only: what the multi-replica tests (`tests/replicas.rs`) need from the
+//! Demo and test only: what the multi-replica tests (`examples/tests/replicas.rs`) need from the
 //! demo handlers of `axum_server` and `actix_server`, on only when `DEMO_TEST_HOOKS=1`.
 //! Never set it in production: the headers it reads are not signed, so anyone could send
 //! them.
@@ -10,7 +10,6 @@
 //! - `X-Demo-Delay-Ms: N`: the handler waits N ms before it answers (a slow handler, or
 //!   one that hangs until its process is killed);
 //! - `X-Demo-Fail: 1`: the handler answers 500 (a first delivery that failed).
-#![allow(dead_code)] // each demo uses a different subset
 
 use std::sync::OnceLock;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! feature), so that several replicas share it. The attempt log keeps following
 //! `DATABASE_URL`.
 //!
-//! For tests (`tests/replicas.rs`), not production: `REPLAY_LEASE_MS` sets the lease (default
+//! For tests (`examples/tests/replicas.rs`), not production: `REPLAY_LEASE_MS` sets the lease (default
 //! 30 s), so that a replica killed between claim and completion frees its delivery soon, and
 //! `REPLAY_WAIT_MS` the in-progress wait (default 5 s). A value that is not a positive
 //! number of milliseconds stops the demo at start-up.
@@ -49,7 +49,6 @@ fn millis(name: &str) -> Result<Option<Duration>, BoxError> {
     }
 }
 
-#[cfg(feature = "postgres")]
 async fn postgres(url: &str) -> Result<Arc<dyn GuardStore>, BoxError> {
     let store = twilio_webhook::stores::postgres::PostgresGuardStore::new(
         sqlx::PgPool::connect(url).await?,
@@ -58,19 +57,8 @@ async fn postgres(url: &str) -> Result<Arc<dyn GuardStore>, BoxError> {
     Ok(Arc::new(store))
 }
 
-#[cfg(not(feature = "postgres"))]
-async fn postgres(_url: &str) -> Result<Arc<dyn GuardStore>, BoxError> {
-    Err("REPLAY_STORE=postgres://… needs the demo built with the `postgres` feature".into())
-}
-
-#[cfg(feature = "redis")]
 async fn redis(url: &str) -> Result<Arc<dyn GuardStore>, BoxError> {
     Ok(Arc::new(
         twilio_webhook::stores::redis::RedisGuardStore::connect(url).await?,
     ))
-}
-
-#[cfg(not(feature = "redis"))]
-async fn redis(_url: &str) -> Result<Arc<dyn GuardStore>, BoxError> {
-    Err("REPLAY_STORE=redis://… needs the demo built with the `redis` feature".into())
 }

@@ -1,5 +1,5 @@
 //! The `whatsapp_inbound` request of `benches/workload.json`, signed for a route of
-//! `common/throughput_app.rs`, as `benches/adapter.rs` and `examples/prof_adapter.rs` send
+//! `benches/support/throughput_app.rs`, as `benches/adapter.rs` and `benches/tools/prof_adapter.rs` send
 //! it in process (no socket). Its user also declares `mod workload` (`common/workload.rs`).
 
 use axum::body::{Body, Bytes};

@@ -33,7 +33,7 @@ pub fn parse(text: &str) -> Vec<Case> {
 
 /// The committed workload's cases.
 pub fn cases() -> Vec<Case> {
-    parse(include_str!("../../benches/workload.json"))
+    parse(include_str!("../workload.json"))
 }
 
 /// The committed workload's case called `name`.
