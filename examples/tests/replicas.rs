@@ -20,13 +20,13 @@
 
 #[path = "../../tests/db_support/mod.rs"]
 mod db_support;
+mod support;
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Barrier, Mutex};
-use std::time::Duration;
+use std::net::TcpStream;
+use std::sync::{Arc, Barrier};
+
+use support::{free_port, poll, Process};
 
 const TOKEN: &str = "replicas-token-0c6f2b9e";
 /// The URL Twilio signs: the load balancer in front of both replicas.
@@ -39,24 +39,6 @@ const EMPTY_TWIML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>
 const LEASE_MS: u64 = 4000;
 const WAIT_MS: u64 = 1000;
 
-fn example(name: &str) -> PathBuf {
-    // tests run from target/<profile>/deps; examples are built into target/<profile>/examples.
-    let exe = std::env::current_exe().unwrap();
-    let path = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join(name);
-    assert!(
-        path.exists(),
-        "{} missing: build the examples (cargo test --workspace --all-features builds them)",
-        path.display()
-    );
-    path
-}
-
 /// The URL in `var`; under `CI=true` or not, a missing service fails the test (it is
 /// `#[ignore]`d unless asked for).
 fn service_url(var: &str) -> String {
@@ -66,75 +48,33 @@ fn service_url(var: &str) -> String {
         .unwrap_or_else(|| panic!("{var} is not set: .ci/run starts the service and sets it"))
 }
 
-/// Polls `cond` every 20 ms for at most 60 s.
-fn poll(what: &str, mut cond: impl FnMut() -> bool) {
-    for _ in 0..3000 {
-        if cond() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("gave up waiting for {what}");
-}
-
 /// One replica: a demo server process.
 struct Replica {
     name: &'static str,
-    child: Child,
+    process: Process,
     port: u16,
-    stdout: Arc<Mutex<String>>,
 }
 
 impl Replica {
     fn start(name: &'static str, replay_store: &str, log_db: &str) -> Replica {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut child = Command::new(example(name))
-            .env("PORT", port.to_string())
-            .env("BIND", "127.0.0.1")
-            .env("TWILIO_AUTH_TOKEN", TOKEN)
-            .env("PUBLIC_URL", PUBLIC_URL)
-            .env("REPLAY_STORE", replay_store)
-            .env("REPLAY_LEASE_MS", LEASE_MS.to_string())
-            .env("REPLAY_WAIT_MS", WAIT_MS.to_string())
-            .env("DEMO_TEST_HOOKS", "1")
-            .env("DATABASE_URL", log_db)
-            .env("RUST_LOG", "error")
-            .env("LOG_FORMAT", "json")
-            .env_remove("WEBHOOK_LOG_DB")
-            .env_remove("SENTRY_DSN")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        // Drained, so that a full pipe never blocks the server.
-        let stdout = Arc::new(Mutex::new(String::new()));
-        let mut pipe = child.stdout.take().unwrap();
-        let sink = stdout.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = pipe.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
+        let port = free_port();
+        let process = Process::start(name, port, |cmd| {
+            cmd.env("TWILIO_AUTH_TOKEN", TOKEN)
+                .env("PUBLIC_URL", PUBLIC_URL)
+                .env("REPLAY_STORE", replay_store)
+                .env("REPLAY_LEASE_MS", LEASE_MS.to_string())
+                .env("REPLAY_WAIT_MS", WAIT_MS.to_string())
+                .env("DEMO_TEST_HOOKS", "1")
+                .env("DATABASE_URL", log_db)
+                .env("RUST_LOG", "error")
+                .env("LOG_FORMAT", "json")
+                .env_remove("WEBHOOK_LOG_DB");
         });
-        let replica = Replica {
+        Replica {
             name,
-            child,
+            process,
             port,
-            stdout,
-        };
-        poll("the replica to listen", || {
-            TcpStream::connect(("127.0.0.1", port)).is_ok()
-        });
-        replica
+        }
     }
 
     /// How many times its handler ran for the message `sid` (with `status`, if given), once
@@ -150,9 +90,8 @@ impl Replica {
 
     /// How many times its handler ran for `sid` in the output read so far.
     fn printed(&self, sid: &str, status: Option<&str>) -> usize {
-        self.stdout
-            .lock()
-            .unwrap()
+        self.process
+            .output()
             .lines()
             .filter_map(|l| l.strip_prefix("demo handler ran: "))
             .map(|l| l.split(' ').collect::<Vec<_>>())
@@ -161,35 +100,17 @@ impl Replica {
     }
 
     fn output(&self) -> String {
-        self.stdout.lock().unwrap().clone()
+        self.process.output()
     }
 
     fn kill(&mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
+        self.process.kill();
     }
 
     /// SIGTERM, then waits for a clean exit (the attempt log flushed).
     fn stop(mut self) {
-        let ok = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "kill -TERM");
-        let mut status = None;
-        poll("the replica to exit", || {
-            status = self.child.try_wait().unwrap();
-            status.is_some()
-        });
-        assert!(status.unwrap().success(), "{}: {status:?}", self.name);
-    }
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let status = self.process.terminate();
+        assert!(status.success(), "{}: {status:?}", self.name);
     }
 }
 
