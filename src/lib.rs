@@ -3,11 +3,12 @@
 // `fn main`, and an empty `main` without it).
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
-#![warn(
-    missing_docs,
-    unreachable_pub,
-    rust_2018_idioms,
-    missing_debug_implementations
+#![warn(missing_docs, rust_2018_idioms, missing_debug_implementations)]
+// Bad input is an error, never a panic: library code neither unwraps nor indexes unchecked
+// (`unreachable_pub` and `cast_possible_truncation` come from `[lints]` in Cargo.toml).
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

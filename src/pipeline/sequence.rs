@@ -342,7 +342,7 @@ fn first_value<'b>(form: &'b [u8], name: &str) -> Option<Cow<'b, str>> {
     while start <= form.len() {
         // Word-at-a-time: `split` on '&' cost several instructions per byte.
         let end = crate::canonical::swar::find(form, start, b'&');
-        let segment = &form[start..end];
+        let segment = form.get(start..end)?;
         if let Some(value) = segment
             .strip_prefix(name)
             .and_then(|v| v.strip_prefix(b"="))
