@@ -5,15 +5,11 @@
 //!
 //!     cargo bench --bench adapter --features axum
 
-// The examples' shared code, where these items are `pub` for the examples crate.
-#[allow(unreachable_pub)]
-#[path = "../examples/common/adapter_request.rs"]
+#[path = "support/adapter_request.rs"]
 mod adapter_request;
-#[allow(unreachable_pub)]
-#[path = "../examples/common/throughput_app.rs"]
+#[path = "support/throughput_app.rs"]
 mod throughput_app;
-#[allow(unreachable_pub)]
-#[path = "../examples/common/workload.rs"]
+#[path = "support/workload.rs"]
 mod workload;
 
 use criterion::{criterion_group, criterion_main, Criterion};

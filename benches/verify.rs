@@ -31,7 +31,7 @@ use sha1::Sha1;
 use twilio_webhook::canonical::{FormParams, Sink};
 use twilio_webhook::{body_sha256_hex, compute_twilio_signature, Verifier};
 
-#[path = "../examples/common/workload.rs"]
+#[path = "support/workload.rs"]
 mod workload;
 
 use workload::{cases, Case};

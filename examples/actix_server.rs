@@ -1,23 +1,19 @@
-//! The original system's two Twilio endpoints on actix-web 4, verified by this crate.
+//! The two Twilio endpoints of a WhatsApp service (incoming messages, status callbacks) on actix-web 4, verified by this crate.
 //!
 //! ```text
-//! cargo run --example actix_server --features actix,tracing,serde,guard
+//! cargo run -p twilio-webhook-examples --example actix_server
 //! ```
 //! Prints signed `curl` commands to try. `TWILIO_AUTH_TOKEN`, `PUBLIC_URL`, `PORT`, `BIND`
-//! configure it (see `common/demo.rs`); `RUST_LOG`, `LOG_FORMAT=json` the logs; `REPLAY_STORE`
-//! the replay guard's store (see `common/replay.rs`).
+//! configure it (see `examples/src/demo.rs`); `RUST_LOG`, `LOG_FORMAT=json` the logs; `REPLAY_STORE`
+//! the replay guard's store (see `examples/src/replay.rs`).
 //!
 //! It shows both ways in: the incoming-message route uses the `TwilioWebhook` extractor
 //! with a typed form, the status-callback scope uses `TwilioWebhookMiddleware`.
 
-#[path = "common/attempt_log.rs"]
-mod attempt_log;
-#[path = "common/demo.rs"]
-mod demo;
-#[path = "common/observe.rs"]
-mod observe;
-#[path = "common/replay.rs"]
-mod replay;
+use twilio_webhook_examples::attempt_log;
+use twilio_webhook_examples::demo;
+use twilio_webhook_examples::observe;
+use twilio_webhook_examples::replay;
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use serde::Deserialize;

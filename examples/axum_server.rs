@@ -1,23 +1,20 @@
-//! The original system's two Twilio endpoints on axum 0.8, verified by `TwilioWebhook`.
+//! The two Twilio endpoints of a WhatsApp service (incoming messages, status callbacks) on
+//! axum 0.8, verified by `TwilioWebhook`.
 //!
 //! ```sh
-//! cargo run --example axum_server --features axum,tracing,serde,sqlite,postgres,guard
+//! cargo run -p twilio-webhook-examples --example axum_server
 //! ```
 //!
 //! It prints signed `curl` commands to try. Environment: `TWILIO_AUTH_TOKEN`, `PUBLIC_URL`
 //! (the URL Twilio calls, without the path), `PORT` (3000), `BIND` (127.0.0.1),
 //! `RUST_LOG`, `LOG_FORMAT=json`, `DATABASE_URL` / `WEBHOOK_LOG_DB` (the attempt log, see
-//! `common/observe.rs`). SIGINT or SIGTERM stops it gracefully and flushes the log.
-//! `REPLAY_STORE` selects the replay guard's store (see `common/replay.rs`).
+//! `examples/src/attempt_log.rs`). SIGINT or SIGTERM stops it gracefully and flushes the log.
+//! `REPLAY_STORE` selects the replay guard's store (see `examples/src/replay.rs`).
 
-#[path = "common/attempt_log.rs"]
-mod attempt_log;
-#[path = "common/demo.rs"]
-mod demo;
-#[path = "common/observe.rs"]
-mod observe;
-#[path = "common/replay.rs"]
-mod replay;
+use twilio_webhook_examples::attempt_log;
+use twilio_webhook_examples::demo;
+use twilio_webhook_examples::observe;
+use twilio_webhook_examples::replay;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

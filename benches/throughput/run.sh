@@ -8,8 +8,8 @@
 #
 # Targets, each loaded in turn in every round (plain, verified, express), with the
 # whatsapp_inbound body of benches/workload.json signed for that target's URL:
-#   plain     examples/throughput_server.rs POST /plain     (axum Form, no verification)
-#   verified  examples/throughput_server.rs POST /verified  (TwilioWebhook<Form<..>>)
+#   plain     benches/tools/throughput_server.rs POST /plain     (axum Form, no verification)
+#   verified  benches/tools/throughput_server.rs POST /verified  (TwilioWebhook<Form<..>>)
 #   express   benches/throughput/express/server.js          (express.urlencoded + twilio.webhook)
 # Servers run pinned to CPU $SERVER_CPU (0), wrk to CPU $WRK_CPU (1), one worker each.
 #

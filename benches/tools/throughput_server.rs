@@ -7,12 +7,12 @@
 //! ```
 //!
 //! The routes (`/plain`, `/verified` with public URL `http://127.0.0.1:PORT`) are in
-//! `common/throughput_app.rs`.
+//! `benches/support/throughput_app.rs`.
 //!
 //! Environment: `TWILIO_AUTH_TOKEN` (required), `PORT` (3000), `WORKERS` (tokio worker
 //! threads, 1 so the server can be pinned to one core with `taskset`).
 
-#[path = "common/throughput_app.rs"]
+#[path = "../support/throughput_app.rs"]
 mod throughput_app;
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {

@@ -3,16 +3,8 @@
 //! then SIGTERM: every request answered, exactly N rows with the right statuses, nothing
 //! dropped, no secret in any column. With PostgreSQL also: the database unreachable in the
 //! middle of the load (a proxy between server and database cut, then restored).
-#![cfg(all(
-    feature = "axum",
-    feature = "actix",
-    feature = "hyper",
-    feature = "tracing",
-    feature = "serde",
-    feature = "sqlite",
-    feature = "postgres"
-))]
 
+#[path = "../../tests/db_support/mod.rs"]
 mod db_support;
 
 use std::collections::BTreeMap;
@@ -40,7 +32,7 @@ fn example(name: &str) -> PathBuf {
         .join(name);
     assert!(
         path.exists(),
-        "{} missing: build the examples (cargo test --all-features builds them)",
+        "{} missing: build the examples (cargo test --workspace --all-features builds them)",
         path.display()
     );
     path

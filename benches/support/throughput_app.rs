@@ -1,7 +1,7 @@
 //! The app the throughput measurements load: two axum routes doing the same handler work
 //! on the same form body, one of them behind `TwilioWebhook`. Shared by
-//! `examples/throughput_server.rs` (wrk, `benches/throughput/run.sh`),
-//! `benches/adapter.rs` (criterion, in process) and `examples/prof_adapter.rs` (callgrind).
+//! `benches/tools/throughput_server.rs` (wrk, `benches/throughput/run.sh`),
+//! `benches/adapter.rs` (criterion, in process) and `benches/tools/prof_adapter.rs` (callgrind).
 //!
 //! - `POST /plain`: no verification; `Form` still reads and decodes the whole body.
 //! - `POST /verified`: `TwilioWebhook<Form<..>>`.
@@ -24,7 +24,7 @@ type Params = Form<HashMap<String, String>>;
 const EMPTY_TWIML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
 
 /// The router, verifying `/verified` with `token` against the public base URL `base`.
-pub fn app(token: &str, base: &str) -> Result<Router, twilio_webhook::Error> {
+pub(crate) fn app(token: &str, base: &str) -> Result<Router, twilio_webhook::Error> {
     let config = WebhookConfig::single_token(token, base)?;
     Ok(Router::new()
         .route("/plain", post(plain))

@@ -25,7 +25,6 @@ pub async fn guard() -> Result<Guard, BoxError> {
     Ok(Guard::with_shared_store(store, GuardConfig::default())?)
 }
 
-#[cfg(feature = "postgres")]
 async fn postgres(url: &str) -> Result<Arc<dyn GuardStore>, BoxError> {
     let store = twilio_webhook::stores::postgres::PostgresGuardStore::new(
         sqlx::PgPool::connect(url).await?,
@@ -34,19 +33,8 @@ async fn postgres(url: &str) -> Result<Arc<dyn GuardStore>, BoxError> {
     Ok(Arc::new(store))
 }
 
-#[cfg(not(feature = "postgres"))]
-async fn postgres(_url: &str) -> Result<Arc<dyn GuardStore>, BoxError> {
-    Err("REPLAY_STORE=postgres://… needs the demo built with the `postgres` feature".into())
-}
-
-#[cfg(feature = "redis")]
 async fn redis(url: &str) -> Result<Arc<dyn GuardStore>, BoxError> {
     Ok(Arc::new(
         twilio_webhook::stores::redis::RedisGuardStore::connect(url).await?,
     ))
-}
-
-#[cfg(not(feature = "redis"))]
-async fn redis(_url: &str) -> Result<Arc<dyn GuardStore>, BoxError> {
-    Err("REPLAY_STORE=redis://… needs the demo built with the `redis` feature".into())
 }
