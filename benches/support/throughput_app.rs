@@ -26,13 +26,13 @@ const EMPTY_TWIML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>
 
 /// The router, verifying `/verified` with `token` against the public base URL `base`.
 #[allow(dead_code)] // the throughput server builds its config itself (`app_with`)
-pub fn app(token: &str, base: &str) -> Result<Router, twilio_webhook::Error> {
+pub(crate) fn app(token: &str, base: &str) -> Result<Router, twilio_webhook::Error> {
     Ok(app_with(WebhookConfig::single_token(token, base)?))
 }
 
 /// The router, verifying `/verified` with `config` (the throughput server adds an attempt
 /// log or a replay guard to it).
-pub fn app_with(config: WebhookConfig) -> Router {
+pub(crate) fn app_with(config: WebhookConfig) -> Router {
     Router::new()
         .route("/plain", post(plain))
         .route("/verified", post(verified))

@@ -46,11 +46,11 @@ impl WebhookConfig {
         };
         let mut buf = [0u8; 64];
         // It verified, so it decodes; were it not to, its text is still one key per delivery.
-        let mac = match base64::engine::general_purpose::STANDARD.decode_slice(signature, &mut buf)
-        {
-            Ok(n) => &buf[..n],
-            Err(_) => signature.as_bytes(),
-        };
+        let decoded = base64::engine::general_purpose::STANDARD.decode_slice(signature, &mut buf);
+        let mac = decoded
+            .ok()
+            .and_then(|n| buf.get(..n))
+            .unwrap_or(signature.as_bytes());
         let claim = guard.claim(tenant, mac).await;
         let event_type = claim.event_type();
         let refused = matches!(claim, Claim::Refused(_));

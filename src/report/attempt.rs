@@ -313,8 +313,9 @@ fn record_id() -> String {
     d.update(seed[0].to_le_bytes());
     d.update(seed[1].to_le_bytes());
     d.update(n.to_le_bytes());
-    d.finalize()[..16]
+    d.finalize()
         .iter()
+        .take(16)
         .map(|b| format!("{b:02x}"))
         .collect()
 }
@@ -362,6 +363,8 @@ pub(crate) fn rfc3339(t: SystemTime) -> String {
 /// Year, month, day of the proleptic Gregorian calendar for days since 1970-01-01
 /// (Howard Hinnant's `civil_from_days`).
 #[cfg(any(feature = "serde", feature = "postgres", feature = "sqlite"))]
+// The algorithm yields a day in 1..=31 and a month in 1..=12: both fit in `u32`.
+#[allow(clippy::cast_possible_truncation)]
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
