@@ -6,8 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
 
-FEATURES=axum,actix,hyper,tracing,serde,sqlite,postgres,guard
-cargo build --quiet --features "$FEATURES" --example axum_server --example actix_server --example hyper_server
+cargo build --quiet -p twilio-webhook-examples --example axum_server --example actix_server --example hyper_server
 # Requests are signed with the crate's own command (token from the environment, never an argument).
 cargo build --quiet --features cli --bin twilio-webhook
 TARGET=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)

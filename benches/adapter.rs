@@ -5,11 +5,11 @@
 //!
 //!     cargo bench --bench adapter --features axum
 
-#[path = "../examples/common/adapter_request.rs"]
+#[path = "support/adapter_request.rs"]
 mod adapter_request;
-#[path = "../examples/common/throughput_app.rs"]
+#[path = "support/throughput_app.rs"]
 mod throughput_app;
-#[path = "../examples/common/workload.rs"]
+#[path = "support/workload.rs"]
 mod workload;
 
 use criterion::{criterion_group, criterion_main, Criterion};

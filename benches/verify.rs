@@ -34,7 +34,7 @@ use sha1::Sha1;
 use twilio_webhook::canonical::{canonical_string, FormParams, Sink};
 use twilio_webhook::{body_sha256_hex, compute_twilio_signature, Verifier};
 
-#[path = "../examples/common/workload.rs"]
+#[path = "support/workload.rs"]
 mod workload;
 
 use workload::{cases, Case};
@@ -82,7 +82,7 @@ fn variants(case: &Case) -> Vec<Request> {
                     let in_escape =
                         (i >= 1 && bytes[i - 1] == b'%') || (i >= 2 && bytes[i - 2] == b'%');
                     out.push(if b.is_ascii_digit() && !in_escape {
-                        b'0' + (b - b'0' + k as u8) % 10
+                        b'0' + (b - b'0' + u8::try_from(k).expect("k < 8")) % 10
                     } else {
                         b
                     });

@@ -1,25 +1,25 @@
-//! The original system's two Twilio endpoints on actix-web 4, verified by this crate.
+//! The two Twilio endpoints of a WhatsApp service (incoming messages, status callbacks) on actix-web 4, verified by this crate.
 //!
 //! ```text
-//! cargo run --example actix_server --features actix,tracing,serde,guard
+//! cargo run -p twilio-webhook-examples --example actix_server
 //! ```
 //! Prints signed `curl` commands to try. `TWILIO_AUTH_TOKEN`, `PUBLIC_URL`, `PORT`, `BIND`
-//! configure it (see `common/demo.rs`); `RUST_LOG`, `LOG_FORMAT=json` the logs; `REPLAY_STORE`
-//! the replay guard's store (see `common/replay.rs`).
+//! configure it (see `examples/src/demo.rs`); `RUST_LOG`, `LOG_FORMAT=json` the logs; `REPLAY_STORE`
+//! the replay guard's store (see `examples/src/replay.rs`, also for the test knobs
+//! `REPLAY_LEASE_MS`, `REPLAY_WAIT_MS`). `DEMO_TEST_HOOKS=1` is for tests only (see
+//! `examples/src/test_hooks.rs`).
 //!
 //! It shows both ways in: the incoming-message route uses the `TwilioWebhook` extractor
 //! with a typed form, the status-callback scope uses `TwilioWebhookMiddleware`.
 
-#[path = "common/attempt_log.rs"]
-mod attempt_log;
-#[path = "common/demo.rs"]
-mod demo;
-#[path = "common/observe.rs"]
-mod observe;
-#[path = "common/replay.rs"]
-mod replay;
+use twilio_webhook_examples::attempt_log;
+use twilio_webhook_examples::demo;
+use twilio_webhook_examples::observe;
+use twilio_webhook_examples::replay;
+use twilio_webhook_examples::test_hooks;
 
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::http::StatusCode;
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde::Deserialize;
 use twilio_webhook::adapters::actix::{TwilioWebhook, TwilioWebhookMiddleware};
 use twilio_webhook::pipeline::{PublicUrl, StaticKeys, VerifiedRequest, WebhookConfig};
@@ -34,7 +34,7 @@ struct Incoming {
     body: String,
 }
 
-async fn incoming(hook: TwilioWebhook<web::Form<Incoming>>) -> HttpResponse {
+async fn incoming(req: HttpRequest, hook: TwilioWebhook<web::Form<Incoming>>) -> HttpResponse {
     tracing::info!(
         message_sid = %hook.payload.message_sid,
         from = %hook.payload.from,
@@ -42,6 +42,13 @@ async fn incoming(hook: TwilioWebhook<web::Form<Incoming>>) -> HttpResponse {
         idempotency_token = ?hook.verified.idempotency_token,
         "incoming message"
     );
+    let sid = Some(hook.payload.message_sid.as_str());
+    if let Some(failed) = test_hooks::on_run(demo::INCOMING_PATH, sid, None, header_of(&req)).await
+    {
+        // The failure status releases the replay guard's claim: Twilio's retry runs again.
+        hook.completion.complete(failed, None, b"").await;
+        return failure(failed);
+    }
     // Stores the reply for Twilio's retries of this delivery (the replay guard).
     hook.completion
         .complete(200, Some("text/xml"), demo::EMPTY_TWIML.as_bytes())
@@ -51,14 +58,39 @@ async fn incoming(hook: TwilioWebhook<web::Form<Incoming>>) -> HttpResponse {
         .body(demo::EMPTY_TWIML)
 }
 
-async fn status(verified: web::ReqData<VerifiedRequest>, body: web::Bytes) -> HttpResponse {
+async fn status(
+    req: HttpRequest,
+    verified: web::ReqData<VerifiedRequest>,
+    body: web::Bytes,
+) -> HttpResponse {
     let status = form_urlencoded_field(&body, "MessageStatus");
     tracing::info!(
         message_status = status.as_deref().unwrap_or(""),
         idempotency_token = ?verified.idempotency_token,
         "status callback"
     );
-    HttpResponse::NoContent().finish()
+    let sid = form_urlencoded_field(&body, "MessageSid");
+    let hooked = test_hooks::on_run(
+        demo::STATUS_PATH,
+        sid.as_deref(),
+        status.as_deref(),
+        header_of(&req),
+    )
+    .await;
+    // The middleware releases the replay guard's claim on a failure status.
+    match hooked {
+        Some(failed) => failure(failed),
+        None => HttpResponse::NoContent().finish(),
+    }
+}
+
+/// A request header as text (for the test hooks).
+fn header_of<'h>(req: &'h HttpRequest) -> impl Fn(&str) -> Option<&'h str> + 'h {
+    |name| req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+fn failure(status: u16) -> HttpResponse {
+    HttpResponse::new(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
 }
 
 fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {

@@ -1,22 +1,18 @@
-//! The demo server on hyper 1 + tower: the original system's two Twilio endpoints behind
+//! The demo server on hyper 1 + tower: the two Twilio endpoints of a WhatsApp service (incoming messages, status callbacks) behind
 //! `TwilioWebhookLayer`.
 //!
 //! ```sh
-//! cargo run --example hyper_server --features hyper,tracing,serde,guard
+//! cargo run -p twilio-webhook-examples --example hyper_server
 //! ```
 //!
 //! It prints signed `curl` commands to try. Environment: `TWILIO_AUTH_TOKEN`, `PUBLIC_URL`
 //! (what Twilio calls, e.g. your tunnel's https URL), `PORT` (3000), `BIND` (127.0.0.1),
-//! `RUST_LOG`, `LOG_FORMAT=json`, `REPLAY_STORE` (see `common/replay.rs`).
+//! `RUST_LOG`, `LOG_FORMAT=json`, `REPLAY_STORE` (see `examples/src/replay.rs`).
 
-#[path = "common/attempt_log.rs"]
-mod attempt_log;
-#[path = "common/demo.rs"]
-mod demo;
-#[path = "common/observe.rs"]
-mod observe;
-#[path = "common/replay.rs"]
-mod replay;
+use twilio_webhook_examples::attempt_log;
+use twilio_webhook_examples::demo;
+use twilio_webhook_examples::observe;
+use twilio_webhook_examples::replay;
 
 use std::convert::Infallible;
 

@@ -19,7 +19,7 @@
 //! (a JSON webhook's lone `bodySHA256` is fine), or use a Function URL or an HTTP API.
 //!
 //! Build it for Lambda's target as any Rust function (for example with cargo-lambda), with the
-//! features `hyper` and `serde`. `tests/lambda.rs` checks the verdicts on events of each kind.
+//! features `hyper` and `serde`. `examples/tests/lambda.rs` checks the verdicts on events of each kind.
 
 use std::sync::Arc;
 

@@ -2,19 +2,17 @@
 //! valid request go through `WebhookConfig::precheck`/`check` as an adapter would send them.
 //!
 //! ```text
-//! cargo run --example sentry_events --features tracing,http
-//! LOG_FORMAT=json cargo run --example sentry_events --features tracing,http
-//! SENTRY_DSN=https://<key>@<org>.ingest.sentry.io/<project> cargo run --example sentry_events --features tracing,http
+//! cargo run -p twilio-webhook-examples --example sentry_events
+//! LOG_FORMAT=json cargo run -p twilio-webhook-examples --example sentry_events
+//! SENTRY_DSN=https://<key>@<org>.ingest.sentry.io/<project> cargo run -p twilio-webhook-examples --example sentry_events
 //! ```
 //!
 //! Prints the security events (text, or JSON lines with `LOG_FORMAT=json`) and the attempt
 //! log records. With `SENTRY_DSN` set the forged request is sent to Sentry as an event;
 //! without it the Sentry event that would be sent is captured in memory and printed.
 
-#[path = "common/demo.rs"]
-mod demo;
-#[path = "common/observe.rs"]
-mod observe;
+use twilio_webhook_examples::demo;
+use twilio_webhook_examples::observe;
 
 use std::sync::Arc;
 

@@ -15,19 +15,19 @@ use crate::error::Error;
 /// );
 /// ```
 pub fn body_sha256_hex(body: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(body);
     let mut out = String::with_capacity(64);
     for b in digest {
-        out.push(HEX[usize::from(b >> 4)] as char);
-        out.push(HEX[usize::from(b & 0xf)] as char);
+        for nibble in [b >> 4, b & 0xf] {
+            out.extend(char::from_digit(u32::from(nibble), 16));
+        }
     }
     out
 }
 
 /// The first `bodySHA256` value in the URL's query, if any (as twilio-python reads it).
 pub(crate) fn find_in_url(url: &str) -> Option<std::borrow::Cow<'_, str>> {
-    let query = &url[url.find('?')? + 1..];
+    let (_, query) = url.split_once('?')?;
     let query = query.split('#').next().unwrap_or("");
     form_urlencoded::parse(query.as_bytes())
         .find(|(name, _)| name == "bodySHA256")
@@ -59,8 +59,8 @@ fn decode_lower_hex(s: &str) -> Option<[u8; 32]> {
         _ => None,
     };
     let mut out = [0u8; 32];
-    for (o, pair) in out.iter_mut().zip(s.chunks_exact(2)) {
-        *o = nibble(pair[0])? << 4 | nibble(pair[1])?;
+    for (o, [hi, lo]) in out.iter_mut().zip(s.as_chunks::<2>().0) {
+        *o = nibble(*hi)? << 4 | nibble(*lo)?;
     }
     Some(out)
 }

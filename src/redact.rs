@@ -57,7 +57,7 @@ impl Keep {
     pub fn apply(self, body: &[u8]) -> &[u8] {
         match self {
             Keep::Full => body,
-            Keep::Prefix(n) => &body[..n.min(body.len())],
+            Keep::Prefix(n) => body.get(..n).unwrap_or(body),
         }
     }
 }

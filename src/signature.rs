@@ -301,7 +301,7 @@ mod tests {
     fn decodes_as_the_base64_crate_does_every_byte_at_every_position() {
         for algorithm in ALGORITHMS {
             for seed in 0..4u8 {
-                let mac: Vec<u8> = (0..algorithm.mac_len() as u8)
+                let mac: Vec<u8> = (0..u8::try_from(algorithm.mac_len()).unwrap())
                     .map(|i| i.wrapping_mul(37).wrapping_add(seed.wrapping_mul(101)))
                     .collect();
                 let good = STANDARD.encode(&mac);

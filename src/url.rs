@@ -216,25 +216,28 @@ pub fn authority(url: &str) -> Result<Authority, UrlError> {
     let bytes = url.as_bytes();
     let scheme_end = scheme_len(bytes).ok_or(UrlError::MissingScheme)?;
     let start = scheme_end + 3;
+    // The ranges below are in bounds (`scheme_len` saw the `://`, every other end is a
+    // position found in `bytes`); an empty slice stands in where one could not be.
+    let slice = |from: usize, to: usize| bytes.get(from..to).unwrap_or_default();
     // The authority ends at the first '/', '?' or '#' (RFC 3986 §3.2).
-    let end = bytes[start..]
+    let end = slice(start, bytes.len())
         .iter()
         .position(|b| matches!(b, b'/' | b'?' | b'#'))
         .map_or(bytes.len(), |p| start + p);
-    let auth = &bytes[start..end];
     // Userinfo ends at the last '@' (as WHATWG parsers do): a password may hold ':'.
-    let host_start = auth
+    let host_start = slice(start, end)
         .iter()
         .rposition(|&b| b == b'@')
         .map_or(start, |p| start + p + 1);
-    let host_end = if bytes.get(host_start) == Some(&b'[') {
-        let close = bytes[host_start..end]
+    let host_and_port = slice(host_start, end);
+    let host_end = if host_and_port.first() == Some(&b'[') {
+        let close = host_and_port
             .iter()
             .position(|&b| b == b']')
             .ok_or(UrlError::UnterminatedIpv6)?;
         host_start + close + 1
     } else {
-        bytes[host_start..end]
+        host_and_port
             .iter()
             .position(|&b| b == b':')
             .map_or(end, |p| host_start + p)
@@ -243,10 +246,11 @@ pub fn authority(url: &str) -> Result<Authority, UrlError> {
         return Err(UrlError::EmptyHost);
     }
     let has_port = host_end < end;
-    if has_port
-        && (bytes[host_end] != b':' || !bytes[host_end + 1..end].iter().all(u8::is_ascii_digit))
-    {
-        return Err(UrlError::InvalidPort);
+    if has_port {
+        match slice(host_end, end).split_first() {
+            Some((b':', digits)) if digits.iter().all(u8::is_ascii_digit) => {}
+            _ => return Err(UrlError::InvalidPort),
+        }
     }
     Ok(Authority {
         range: start..end,
@@ -259,17 +263,18 @@ pub fn authority(url: &str) -> Result<Authority, UrlError> {
 /// The length of `scheme` when `url` starts with `scheme://`.
 fn scheme_len(bytes: &[u8]) -> Option<usize> {
     let colon = bytes.iter().position(|&b| b == b':')?;
-    let scheme = &bytes[..colon];
+    let (scheme, rest) = bytes.split_at_checked(colon)?;
     let valid = scheme.first().is_some_and(u8::is_ascii_alphabetic)
         && scheme
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
-    (valid && bytes[colon..].starts_with(b"://")).then_some(colon)
+    (valid && rest.starts_with(b"://")).then_some(colon)
 }
 
 /// The default port of a scheme, compared case-insensitively (`HTTP://` occurs in the wild).
 fn default_port(url: &str) -> Option<&'static str> {
-    let scheme = &url.as_bytes()[..url.find(':')?];
+    let (scheme, _) = url.split_once(':')?;
+    let scheme = scheme.as_bytes();
     if scheme.eq_ignore_ascii_case(b"https") {
         Some(":443")
     } else if scheme.eq_ignore_ascii_case(b"http") {
@@ -302,22 +307,23 @@ pub fn candidates(url: &str) -> Result<Candidates<'_>, UrlError> {
 /// for special schemes (`'` → `%27`, space → `%20`, `"`, `<`, `>`), or `None` when that
 /// changes nothing. Only for [`UrlVariant::NodeNormalized`].
 pub(crate) fn node_normalized(url: &str) -> Option<String> {
-    let q = url.find('?')?;
-    let end = url[q..].find('#').map_or(url.len(), |p| q + p);
+    // Both split points are found in `url`, so they are in range and on char boundaries.
+    let (head, rest) = url.split_at_checked(url.find('?')?)?;
+    let (query, fragment) = rest.split_at_checked(rest.find('#').unwrap_or(rest.len()))?;
     let needs = |b: u8| matches!(b, b' ' | b'"' | b'<' | b'>' | b'\'');
-    if !url.as_bytes()[q..end].iter().any(|&b| needs(b)) {
+    if !query.bytes().any(needs) {
         return None;
     }
     let mut out = String::with_capacity(url.len() + 8);
-    out.push_str(&url[..q]);
-    for ch in url[q..end].chars() {
+    out.push_str(head);
+    for ch in query.chars() {
         if ch.is_ascii() && needs(ch as u8) {
             out.push_str(&format!("%{:02X}", ch as u8));
         } else {
             out.push(ch);
         }
     }
-    out.push_str(&url[end..]);
+    out.push_str(fragment);
     Some(out)
 }
 

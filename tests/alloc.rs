@@ -39,7 +39,7 @@ fn allocations_during(f: impl FnOnce()) -> usize {
     ALLOCATIONS.with(Cell::get) - before
 }
 
-#[path = "../examples/common/workload.rs"]
+#[path = "../benches/support/workload.rs"]
 mod workload;
 
 use workload::case;

@@ -129,3 +129,99 @@ async fn a_repeat_through_the_pipeline_is_one_duplicate_event() {
         ]
     );
 }
+
+/// A handler that outlives its lease fails its completion (compare-and-set: another
+/// request took the delivery over meanwhile). That is reported twice: the guard's
+/// `webhook_guard_error` event (operation `complete`), and a record of its own in the
+/// attempt log, status `error`, with the reason.
+#[tokio::test]
+async fn a_completion_that_lost_its_lease_is_an_error_event_and_an_error_row() {
+    use twilio_webhook::pipeline::{RequestParts, Verdict};
+    use twilio_webhook::report::{AttemptStatus, MemoryLog};
+
+    let (subscriber, events) = capture();
+    let _guard = scoped_subscriber(subscriber);
+    let log = std::sync::Arc::new(MemoryLog::default());
+    let guard = Guard::new(
+        MemoryStore::new(10),
+        GuardConfig::default()
+            .with_lease(Duration::from_millis(20))
+            .with_wait(Duration::ZERO),
+    )
+    .unwrap();
+    let guarded = config()
+        .with_attempt_log(log.clone())
+        .with_replay_guard(guard);
+    let p = params("hi");
+    let req = Req::form(encode(&p), Some(&sign(&p))).header("i-twilio-idempotency-token", "idem-1");
+    let verify = || async {
+        let parts = RequestParts {
+            method: "POST",
+            path_and_query: &req.path_and_query,
+            headers: &req.headers,
+            peer: req.peer,
+            framework_body_limit: None,
+        };
+        guarded
+            .verify(&parts, |_limit| async { Ok(req.body.clone()) })
+            .await
+            .unwrap()
+    };
+    let Verdict::Run(slow) = verify().await else {
+        panic!("the first delivery runs");
+    };
+    // The slow handler still holds its claim; once its lease lapsed, Twilio's retry takes
+    // the delivery over (until then it is answered as in progress).
+    let mut takeover = None;
+    for _ in 0..1000 {
+        match verify().await {
+            Verdict::Run(accepted) => {
+                takeover = Some(accepted);
+                break;
+            }
+            Verdict::Answer(a) => assert_eq!(a.status, 503),
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let takeover = takeover.expect("the lease lapsed and the retry took the delivery over");
+    slow.completion
+        .complete(200, Some("text/xml"), b"<Response>slow</Response>")
+        .await;
+    takeover
+        .completion
+        .complete(200, Some("text/xml"), b"<Response/>")
+        .await;
+
+    let lost = security(&events)
+        .into_iter()
+        .filter(|e| e.name == "webhook_guard_error")
+        .collect::<Vec<_>>();
+    assert_eq!(lost.len(), 1, "{lost:?}");
+    assert_eq!(lost[0].level, Level::ERROR);
+    assert_eq!(lost[0].field("operation"), Some("complete"));
+    assert_eq!(lost[0].field("tenant_id"), Some("acme"));
+    assert!(lost[0].field("reason").is_some_and(|r| r.contains("lease")));
+
+    let records = log.records();
+    let errors: Vec<_> = records
+        .iter()
+        .filter(|r| r.event_type == "webhook_guard_error")
+        .collect();
+    assert_eq!(errors.len(), 1, "{records:?}");
+    let row = errors[0];
+    assert_eq!(row.status, AttemptStatus::Error);
+    assert!(
+        row.reason.as_deref().is_some_and(|r| r.contains("lease")),
+        "{row:?}"
+    );
+    assert_eq!(row.tenant_id.as_deref(), Some("acme"));
+    assert_eq!(row.endpoint, "/v1/webhooks/twilio");
+    assert_eq!(row.idempotency_token.as_deref(), Some("idem-1"));
+    assert_eq!(row.ip_address.as_deref(), Some("203.0.113.7"));
+    assert!(row.payload.is_empty() && row.headers.is_empty(), "{row:?}");
+    // The takeover completed: a repeat now gets its response, not the slow one's.
+    let Verdict::Answer(repeat) = verify().await else {
+        panic!("a repeat is answered");
+    };
+    assert_eq!(repeat.body, b"<Response/>");
+}

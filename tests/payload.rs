@@ -588,3 +588,28 @@ fn invalid_utf8_is_replaced_not_a_panic() {
     assert_eq!(msg.message_sid, "SM\u{FFFD}1");
     assert_eq!(msg.body, "\u{FFFD}");
 }
+
+/// `CallToken` lets whoever holds it forward the call with the caller's ID: `Debug` (of the
+/// call, and of the Voice webhooks that repeat it) says that one came, never what it is.
+#[test]
+fn call_token_is_redacted_in_debug() {
+    use twilio_webhook::payload::{CallStatusCallback, IncomingCall};
+    const TOKEN: &str = "%7B%22parentCallInfoToken%22%3A%22eyJhbGciOiJFUzI1NiJ9.SECRET%22%7D";
+    let fields = format!(
+        "CallSid=CA1&AccountSid=AC1&From=%2B16175551212&To=%2B18005551212\
+         &CallStatus=completed&CallToken={TOKEN}&CallDuration=7"
+    );
+    let call = IncomingCall::from_form(fields.as_bytes()).unwrap();
+    let token = call.call_token.as_deref().unwrap();
+    assert!(token.contains("SECRET"), "decoded: {token}");
+    let callback = CallStatusCallback::from_form(fields.as_bytes()).unwrap();
+    assert!(!format!("{call:#?}").contains("SECRET"));
+    for debug in [format!("{call:?}"), format!("{callback:?}")] {
+        assert!(!debug.contains("SECRET"), "{debug}");
+        assert!(debug.contains("call_token: Some([redacted])"), "{debug}");
+        assert!(debug.contains("call_sid: \"CA1\""), "{debug}");
+    }
+    let mut without = call.clone();
+    without.call_token = None;
+    assert!(format!("{without:?}").contains("call_token: None"));
+}

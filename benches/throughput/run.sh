@@ -1,20 +1,40 @@
 #!/usr/bin/env bash
-# Requests per second through the axum adapter, side by side with the same route without
-# verification and with Express + twilio.webhook() (issue #6). Prints one table of medians
-# and ratios; it asserts nothing about speed, so it is a measurement, never a timed test.
+# Requests per second through the axum adapter, side by side in one run: the same route
+# without verification, with verification, with the attempt log in PostgreSQL, with the
+# replay guard on Redis or PostgreSQL, and Express + twilio.webhook(). Prints one table of
+# medians and the ratios; it asserts nothing about speed, so it is a measurement, never a
+# timed test.
 #
-#   bash benches/throughput/run.sh                   # 3 rounds of 10 s per target
+#   bash benches/throughput/run.sh                                  # plain verified express
 #   SECONDS=5 ROUNDS=5 bash benches/throughput/run.sh
+#   TARGETS="verified logged" bash benches/throughput/run.sh        # the attempt log's cost
+#   TARGETS="verified guard-redis guard-pg" bash benches/throughput/run.sh   # the guard's
 #
-# Targets, each loaded in turn in every round (plain, verified, express), with the
-# whatsapp_inbound body of benches/workload.json signed for that target's URL:
-#   plain     examples/throughput_server.rs POST /plain     (axum Form, no verification)
-#   verified  examples/throughput_server.rs POST /verified  (TwilioWebhook<Form<..>>)
-#   express   benches/throughput/express/server.js          (express.urlencoded + twilio.webhook)
-# Servers run pinned to CPU $SERVER_CPU (0), wrk to CPU $WRK_CPU (1), one worker each.
+# Targets (TARGETS, default "plain verified express"), each loaded in turn in every round,
+# with the whatsapp_inbound body of benches/workload.json signed for that target's URL:
+#   plain        benches/tools/throughput_server.rs POST /plain    (axum Form, no verification)
+#   verified     benches/tools/throughput_server.rs POST /verified (TwilioWebhook<Form<..>>)
+#   logged       the same /verified with the attempt log: the crate's sink into PostgreSQL
+#   guard-redis  the same /verified with the replay guard on Redis
+#   guard-pg     the same /verified with the replay guard on PostgreSQL
+#   express      benches/throughput/express/server.js (express.urlencoded + twilio.webhook)
+# Each configuration is its own server process, all pinned to CPU $SERVER_CPU (0), wrk to
+# CPU $WRK_CPU (1), one worker each. PostgreSQL and Redis, when a target needs them, are
+# throw-away instances this script starts (Debian's packages, as .ci/run does) with their
+# default durability settings; they are not pinned, so on a 2-core machine they share the
+# cores with the server and wrk (the report says so).
+#
+# Load (LOAD): `same` (the default) sends one signed request again and again; `distinct`
+# sends a different delivery each time (MessageSid varies, each signed), which the guard
+# targets need (one repeated request would measure only the duplicate path), so TARGETS
+# with a guard-* target use `distinct` for every target. DISTINCT (400000) deliveries are
+# signed per target; the guard stores are emptied before every run, and a guard run that
+# sends more requests than that fails.
 #
 # Environment: SECONDS (wrk duration per run, 10), ROUNDS (3), WARMUP (seconds per target
-# before round 1, 3), PORT_RUST (18080), PORT_EXPRESS (18081), SERVER_CPU, WRK_CPU.
+# before round 1, 3), PORT_RUST (18080; the other servers take the ports after it),
+# PORT_EXPRESS (18081), SERVER_CPU, WRK_CPU, WEBHOOK_LOG_QUEUE / WEBHOOK_LOG_BATCH (the
+# sink's queue capacity and batch size for `logged`, the crate's defaults otherwise).
 set -euo pipefail
 
 # bash's own SECONDS counts from start-up; only the value given in the environment is ours.
@@ -22,12 +42,15 @@ DURATION=$(printenv SECONDS || true)
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-3}
+TARGETS=${TARGETS:-plain verified express}
+LOAD=${LOAD:-same}
+DISTINCT=${DISTINCT:-400000}
 PORT_RUST=${PORT_RUST:-18080}
 PORT_EXPRESS=${PORT_EXPRESS:-18081}
 SERVER_CPU=${SERVER_CPU:-0}
 WRK_CPU=${WRK_CPU:-1}
 CONNECTIONS=32
-INVOCATION="SECONDS=$DURATION ROUNDS=$ROUNDS bash benches/throughput/run.sh"
+INVOCATION="SECONDS=$DURATION ROUNDS=$ROUNDS TARGETS=\"$TARGETS\" bash benches/throughput/run.sh"
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 HERE=benches/throughput
@@ -36,104 +59,226 @@ CASE=whatsapp_inbound
 
 say() { echo "# $*" >&2; }
 die() { echo "run.sh: $*" >&2; exit 1; }
+has() { [[ " $TARGETS " == *" $1 "* ]]; }
+
+for t in $TARGETS; do
+  case $t in plain | verified | express | logged | guard-redis | guard-pg) ;; *) die "unknown target $t" ;; esac
+done
+[[ " $TARGETS " != *" guard-"* ]] || LOAD=distinct
+case $LOAD in same | distinct) ;; *) die "LOAD must be same or distinct" ;; esac
+NEED_PG=false
+NEED_REDIS=false
+FEATURES=axum
+if has logged || has guard-pg; then NEED_PG=true; FEATURES=$FEATURES,postgres; fi
+if has guard-redis; then NEED_REDIS=true; FEATURES=$FEATURES,redis; fi
 
 # --- tools ------------------------------------------------------------------------------
-if ! command -v wrk >/dev/null; then
-  say "installing wrk"
-  apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+if $NEED_PG && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then need+=(postgresql); fi
+if $NEED_REDIS && ! command -v redis-server >/dev/null; then need+=(redis-server); fi
+if [ ${#need[@]} -gt 0 ]; then
+  say "installing ${need[*]}"
+  apt-get install -y -qq "${need[@]}" >/dev/null 2>&1 ||
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null; }
 fi
-for tool in wrk node npm python3 curl taskset cargo; do
+for tool in wrk python3 curl taskset cargo; do
   command -v "$tool" >/dev/null || die "$tool not found"
 done
-say "npm install (express, twilio) into $HERE/express"
-npm install --prefix "$HERE/express" --no-package-lock --no-audit --no-fund --silent
+if has express; then
+  for tool in node npm; do command -v "$tool" >/dev/null || die "$tool not found"; done
+  say "npm install (express, twilio) into $HERE/express"
+  npm install --prefix "$HERE/express" --no-package-lock --no-audit --no-fund --silent
+fi
 
-say "cargo build --release --example throughput_server --features axum"
-cargo build --quiet --release --example throughput_server --features axum
+say "cargo build --release --example throughput_server --features $FEATURES"
+cargo build --quiet --release --example throughput_server --features "$FEATURES"
 TARGET_DIR=$(cargo metadata --format-version 1 --no-deps |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 SERVER_BIN="$TARGET_DIR/release/examples/throughput_server"
 [ -x "$SERVER_BIN" ] || die "no binary at $SERVER_BIN"
 
-# --- request material ---------------------------------------------------------------------
+# --- stores -------------------------------------------------------------------------------
 WORK=$(mktemp -d)
 PIDS=()
+PG_BIN=""
+PG_PORT=$((PORT_RUST + 10))
+REDIS_PORT=$((PORT_RUST + 11))
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  if [ -n "$PG_BIN" ]; then
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$WORK/pg" -m immediate stop >/dev/null 2>&1 || true
+  fi
+  if $NEED_REDIS; then redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+PG_URL=""
+REDIS_URL=""
+if $NEED_PG; then
+  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  chown postgres "$WORK"
+  runuser -u postgres -- "$PG_BIN/initdb" -D "$WORK/pg" -U postgres --auth=trust >/dev/null
+  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg.log" -w \
+    -o "-p $PG_PORT -k $WORK -c listen_addresses=127.0.0.1" start >/dev/null
+  PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+  psql() { command psql -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres "$@"; }
+  say "PostgreSQL $("$PG_BIN/postgres" --version | cut -d' ' -f3) on 127.0.0.1:$PG_PORT"
+fi
+if $NEED_REDIS; then
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+    --dir "$WORK" --daemonize yes >/dev/null
+  for _ in $(seq 50); do
+    redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break
+    sleep 0.1
+  done
+  REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+  say "Redis $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/') on 127.0.0.1:$REDIS_PORT"
+fi
 
-URL_PLAIN="http://127.0.0.1:$PORT_RUST/plain"
-URL_VERIFIED="http://127.0.0.1:$PORT_RUST/verified"
-URL_EXPRESS="http://127.0.0.1:$PORT_EXPRESS/verified"
+# --- servers and URLs -----------------------------------------------------------------------
+port_of() {
+  case $1 in
+    plain | verified) echo "$PORT_RUST" ;;
+    express) echo "$PORT_EXPRESS" ;;
+    logged) echo $((PORT_RUST + 2)) ;;
+    guard-redis) echo $((PORT_RUST + 3)) ;;
+    guard-pg) echo $((PORT_RUST + 4)) ;;
+  esac
+}
+url_of() {
+  case $1 in
+    plain) echo "http://127.0.0.1:$PORT_RUST/plain" ;;
+    *) echo "http://127.0.0.1:$(port_of "$1")/verified" ;;
+  esac
+}
+# The server process each target loads, and the environment it starts with.
+server_of() { case $1 in plain | verified) echo rust ;; *) echo "$1" ;; esac; }
+server_env() {
+  case $1 in
+    rust | express) ;;
+    logged) echo "ATTEMPT_LOG=$PG_URL" ;;
+    guard-redis) echo "REPLAY_STORE=$REDIS_URL" ;;
+    guard-pg) echo "REPLAY_STORE=$PG_URL" ;;
+  esac
+}
+SERVERS=()
+for t in $TARGETS; do
+  s=$(server_of "$t")
+  [[ " ${SERVERS[*]} " == *" $s "* ]] || SERVERS+=("$s")
+done
+port_busy() { curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/" && return 0 || [ $? -ne 7 ]; }
+for s in "${SERVERS[@]}"; do
+  p=$(port_of "$([ "$s" = rust ] && echo verified || echo "$s")")
+  ! port_busy "$p" || die "port $p is already in use: set PORT_RUST / PORT_EXPRESS"
+done
 
+# --- request material ---------------------------------------------------------------------
 # Signs independently of the crate (plain hmac), after checking the signer reproduces the
 # workload's recorded signature. Writes the token, body and signatures to $WORK, and one
-# wrk script per target; nothing secret is printed.
-python3 - "$WORKLOAD" "$CASE" "$WORK" "$URL_PLAIN" "$URL_VERIFIED" "$URL_EXPRESS" <<'PY'
-import base64, hashlib, hmac, json, sys
+# wrk script per target; nothing secret is printed. With LOAD=distinct each target gets
+# DISTINCT signatures, one per MessageSid SM<index as 32 hex digits>, which its script
+# walks through.
+TARGET_URLS=()
+for t in $TARGETS; do TARGET_URLS+=("$t=$(url_of "$t")"); done
+python3 - "$WORKLOAD" "$CASE" "$WORK" "$LOAD" "$DISTINCT" "$(url_of verified)" "${TARGET_URLS[@]}" <<'PY'
+import base64, hashlib, hmac, json, re, sys
 from urllib.parse import parse_qsl
 
-workload, case, work, url_plain, url_verified, url_express = sys.argv[1:]
+workload, case, work, load, distinct, url_verified = sys.argv[1:7]
+targets = dict(a.split("=", 1) for a in sys.argv[7:])
 c = next(c for c in json.load(open(workload)) if c["name"] == case)
-params = parse_qsl(c["body"], keep_blank_values=True, strict_parsing=True, errors="strict")
+body = c["body"]
+params = parse_qsl(body, keep_blank_values=True, strict_parsing=True, errors="strict")
+token = c["auth_token"]
 
-def sign(url, token):
+def sign_params(url, token, params):
     # Twilio: URL, then every name+value sorted by name (values sorted within a name).
     data = url + "".join(k + v for k, v in sorted(params))
     return base64.b64encode(hmac.new(token.encode(), data.encode(), hashlib.sha1).digest()).decode()
 
-token = c["auth_token"]
-assert sign(c["url"], token) == c["signature"], "signer does not reproduce the workload signature"
-body = c["body"]
+assert sign_params(c["url"], token, params) == c["signature"], "signer does not reproduce the workload signature"
 assert body.isascii() and "]==]" not in body
 
 def put(name, text):
     with open(f"{work}/{name}", "w") as f:
         f.write(text)
 
+# The MessageSid the distinct load replaces; the rest of the body stays byte for byte.
+m = re.search(r"(?:^|&)MessageSid=(SM[0-9a-f]{32})(?:&|$)", body)
+assert m, "the workload body has no MessageSid=SM<32 hex>"
+prefix, suffix = body[: m.start(1)], body[m.end(1) :]
+def sid(i):
+    return "SM%032x" % i
+
 put("token", token)
 put("body", body)
 put("content_type", c["content_type"])
-for name, url, sig_url in [
-    ("plain", url_plain, url_verified),  # /plain ignores it; same header bytes as /verified
-    ("verified", url_verified, url_verified),
-    ("express", url_express, url_express),
-]:
-    put(f"{name}.sig", sign(sig_url, token))
-    put(f"{name}.forged", sign(sig_url, token + "x"))
-    # done() runs once per wrk run (no per-response hook, which would slow wrk down).
-    put(f"{name}.lua", f"""wrk.method = "POST"
-wrk.body = [==[{body}]==]
-wrk.headers["Content-Type"] = "{c["content_type"]}"
-wrk.headers["X-Twilio-Signature"] = "{sign(sig_url, token)}"
+done = r"""
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
-    'RESULT {{"requests":%d,"duration_us":%d,"status_errors":%d,"socket_errors":%d,"p50_us":%d,"p99_us":%d}}\\n',
+    'RESULT {"requests":%d,"duration_us":%d,"status_errors":%d,"socket_errors":%d,"p50_us":%d,"p99_us":%d}\n',
     summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
     latency:percentile(50), latency:percentile(99)))
 end
-""")
+"""
+for name, url in targets.items():
+    # /plain ignores the signature; it gets the same header bytes as /verified.
+    sig_url = url_verified if name == "plain" else url
+    put(f"{name}.sig", sign_params(sig_url, token, params))
+    put(f"{name}.forged", sign_params(sig_url, token + "x", params))
+    if load == "same":
+        # done() runs once per wrk run (no per-response hook, which would slow wrk down).
+        put(f"{name}.lua", f"""wrk.method = "POST"
+wrk.body = [==[{body}]==]
+wrk.headers["Content-Type"] = "{c["content_type"]}"
+wrk.headers["X-Twilio-Signature"] = "{sign_params(sig_url, token, params)}"
+""" + done)
+        continue
+    name_of = [k for k, _ in params]
+    i_sid = name_of.index("MessageSid")
+    with open(f"{work}/{name}.sigs", "w") as f:
+        for i in range(1, int(distinct) + 1):
+            p = list(params)
+            p[i_sid] = ("MessageSid", sid(i))
+            f.write(sign_params(sig_url, token, p) + "\n")
+    put(f"{name}.lua", f"""local prefix = [==[{prefix}]==]
+local suffix = [==[{suffix}]==]
+local sigs = {{}}
+local n = 0
+local i = 0
+function init(args)
+  for line in io.lines("{work}/{name}.sigs") do n = n + 1; sigs[n] = line end
+end
+function request()
+  i = i + 1
+  if i > n then i = 1 end
+  return wrk.format("POST", nil, {{
+    ["Content-Type"] = "{c["content_type"]}",
+    ["X-Twilio-Signature"] = sigs[i],
+  }}, prefix .. string.format("SM%032x", i) .. suffix)
+end
+""" + done)
 PY
 
-# --- servers ------------------------------------------------------------------------------
-port_busy() { curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/" && return 0 || [ $? -ne 7 ]; }
-for port in "$PORT_RUST" "$PORT_EXPRESS"; do
-  ! port_busy "$port" || die "port $port is already in use: set PORT_RUST / PORT_EXPRESS"
-done
-
 TOKEN=$(cat "$WORK/token")
-SERVER_CMD_RUST="taskset -c $SERVER_CPU env PORT=$PORT_RUST WORKERS=1 TWILIO_AUTH_TOKEN=<workload token> $SERVER_BIN"
-SERVER_CMD_EXPRESS="taskset -c $SERVER_CPU env NODE_ENV=production PORT=$PORT_EXPRESS TWILIO_AUTH_TOKEN=<workload token> node $HERE/express/server.js"
-TWILIO_AUTH_TOKEN=$TOKEN PORT=$PORT_RUST WORKERS=1 \
-  taskset -c "$SERVER_CPU" "$SERVER_BIN" >"$WORK/rust.log" 2>&1 &
-PIDS+=($!)
-TWILIO_AUTH_TOKEN=$TOKEN PORT=$PORT_EXPRESS NODE_ENV=production \
-  taskset -c "$SERVER_CPU" node "$HERE/express/server.js" >"$WORK/express.log" 2>&1 &
-PIDS+=($!)
+SERVER_CMDS=()
+for s in "${SERVERS[@]}"; do
+  if [ "$s" = express ]; then
+    TWILIO_AUTH_TOKEN=$TOKEN PORT=$PORT_EXPRESS NODE_ENV=production \
+      taskset -c "$SERVER_CPU" node "$HERE/express/server.js" >"$WORK/$s.log" 2>&1 &
+    SERVER_CMDS+=("taskset -c $SERVER_CPU env NODE_ENV=production PORT=$PORT_EXPRESS TWILIO_AUTH_TOKEN=<workload token> node $HERE/express/server.js")
+  else
+    p=$(port_of "$([ "$s" = rust ] && echo verified || echo "$s")")
+    # shellcheck disable=SC2046
+    env TWILIO_AUTH_TOKEN="$TOKEN" PORT="$p" WORKERS=1 $(server_env "$s") \
+      taskset -c "$SERVER_CPU" "$SERVER_BIN" >"$WORK/$s.log" 2>&1 &
+    SERVER_CMDS+=("taskset -c $SERVER_CPU env PORT=$p WORKERS=1 TWILIO_AUTH_TOKEN=<workload token> $(server_env "$s" | sed 's/=.*:\/\/.*/=<url>/') $SERVER_BIN")
+  fi
+  PIDS+=($!)
+done
 
 wait_listening() { # log pid
   for _ in $(seq 100); do
@@ -144,10 +289,10 @@ wait_listening() { # log pid
   cat "$1" >&2
   die "server did not start"
 }
-wait_listening "$WORK/rust.log" "${PIDS[0]}"
-wait_listening "$WORK/express.log" "${PIDS[1]}"
-say "$(cat "$WORK/rust.log")"
-say "$(cat "$WORK/express.log")"
+for i in "${!SERVERS[@]}"; do
+  wait_listening "$WORK/${SERVERS[$i]}.log" "${PIDS[$i]}"
+  say "$(cat "$WORK/${SERVERS[$i]}.log")"
+done
 
 # --- correctness before speed -------------------------------------------------------------
 CT=$(cat "$WORK/content_type")
@@ -161,20 +306,23 @@ expect() { # name url signature want-status
   [ "$got" = "$4" ] || die "$1: $2 answered $got, expected $4 ($(head -c 200 "$WORK/resp"))"
   [ "$4" != 200 ] || grep -q '<Response/>' "$WORK/resp" || die "$1: 200 without the TwiML body"
 }
-expect plain "$URL_PLAIN" "$(cat "$WORK/plain.sig")" 200
-# /plain verifies nothing, so a forgery gets 200 there: the control route.
-expect plain-forged "$URL_PLAIN" "$(cat "$WORK/plain.forged")" 200
-expect verified "$URL_VERIFIED" "$(cat "$WORK/verified.sig")" 200
-expect verified-forged "$URL_VERIFIED" "$(cat "$WORK/verified.forged")" 403
-# Signed for the other server's URL: proves the URL (port included) is part of the check.
-expect verified-wrong-url "$URL_VERIFIED" "$(cat "$WORK/express.sig")" 403
-expect express "$URL_EXPRESS" "$(cat "$WORK/express.sig")" 200
-expect express-forged "$URL_EXPRESS" "$(cat "$WORK/express.forged")" 403
-expect express-wrong-url "$URL_EXPRESS" "$(cat "$WORK/verified.sig")" 403
-say "signed requests: 200 on all three; forged or wrong-URL signatures: 403 (200 on /plain)"
+for t in $TARGETS; do
+  expect "$t" "$(url_of "$t")" "$(cat "$WORK/$t.sig")" 200
+  if [ "$t" = plain ]; then
+    # /plain verifies nothing, so a forgery gets 200 there: the control route.
+    expect plain-forged "$(url_of plain)" "$(cat "$WORK/plain.forged")" 200
+  else
+    expect "$t-forged" "$(url_of "$t")" "$(cat "$WORK/$t.forged")" 403
+  fi
+done
+if has verified && has express; then
+  # Signed for the other server's URL: proves the URL (port included) is part of the check.
+  expect verified-wrong-url "$(url_of verified)" "$(cat "$WORK/express.sig")" 403
+  expect express-wrong-url "$(url_of express)" "$(cat "$WORK/verified.sig")" 403
+fi
+say "signed requests: 200 on every target; forged signatures: 403 (200 on /plain)"
 
 # --- load ---------------------------------------------------------------------------------
-url_of() { case $1 in plain) echo "$URL_PLAIN" ;; verified) echo "$URL_VERIFIED" ;; express) echo "$URL_EXPRESS" ;; esac; }
 WRK_CMD="taskset -c $WRK_CPU wrk -t1 -c$CONNECTIONS -d${DURATION}s -s <target>.lua <url>"
 # Percent of one core busy over half a second while the servers are idle between runs:
 # anything well above 0 is another process competing with the measurement.
@@ -189,8 +337,27 @@ d = [y - x for x, y in zip(a, b)]
 idle = d[3] + d[4]
 print(round(100 * (sum(d) - idle) / sum(d) * int(sys.argv[3])))' "$a" "$b" "$(nproc)"
 }
+stats_of() { curl -s --max-time 5 "http://127.0.0.1:$(port_of logged)/stats"; }
+# Waits until the sink has dealt with every record offered (written, dropped or failed).
+sink_settled() {
+  for _ in $(seq 600); do
+    stats_of | python3 -c 'import json, sys
+s = json.load(sys.stdin)
+sys.exit(0 if s["offered"] == s["written"] + s["dropped"] + s["failed"] else 1)' && return 0
+    sleep 0.1
+  done
+  die "the attempt log did not catch up within 60 s: $(stats_of)"
+}
+empty_stores() { # target: a guard run starts from an empty store, so every delivery is new
+  case $1 in
+    guard-redis) redis-cli -p "$REDIS_PORT" flushall >/dev/null ;;
+    guard-pg) psql -c "TRUNCATE twilio_webhook_guard" ;;
+  esac
+}
 run_wrk() { # target seconds round
-  local out="$WORK/wrk.$1.$3"
+  local out="$WORK/wrk.$1.$3" before='{}'
+  empty_stores "$1"
+  [ "$1" != logged ] || { sink_settled; before=$(stats_of); }
   busy_pct >>"$WORK/busy"
   local stat_before
   stat_before=$(head -1 /proc/stat)
@@ -201,14 +368,22 @@ run_wrk() { # target seconds round
 a, b = ([int(x) for x in s.split()[1:]] for s in sys.argv[1:3])
 d = [y - x for x, y in zip(a, b)]
 print(round(100 * d[7] / sum(d), 1))' "$stat_before" "$(head -1 /proc/stat)" >>"$WORK/steal"
+  local after='{}'
+  [ "$1" != logged ] || { sink_settled; after=$(stats_of); }
   grep -q '^RESULT ' "$out" || { cat "$out" >&2; die "wrk printed no result for $1"; }
   ! grep -q 'Non-2xx' "$out" || { cat "$out" >&2; die "$1: non-2xx responses under load"; }
-  python3 - "$1" "$3" "$out" >>"$WORK/results" <<'PY'
+  python3 - "$1" "$3" "$out" "$before" "$after" "$LOAD" "$DISTINCT" >>"$WORK/results" <<'PY'
 import json, sys
-target, rnd, path = sys.argv[1:]
+target, rnd, path, before, after, load, distinct = sys.argv[1:]
 r = json.loads(next(l for l in open(path) if l.startswith("RESULT "))[7:])
 if r["status_errors"] or r["socket_errors"] or not r["requests"]:
     sys.exit(f"{target}: {r['status_errors']} non-2xx, {r['socket_errors']} socket errors, {r['requests']} requests")
+if target.startswith("guard-") and r["requests"] > int(distinct):
+    sys.exit(f"{target}: {r['requests']} requests but only {distinct} distinct deliveries: raise DISTINCT")
+before, after = json.loads(before), json.loads(after)
+for k in ("offered", "written", "dropped", "failed"):
+    if k in after:
+        r[k] = after[k] - before[k]
 r.update(target=target, round=int(rnd), rps=r["requests"] * 1e6 / r["duration_us"])
 print(json.dumps(r))
 PY
@@ -217,23 +392,34 @@ PY
 : >"$WORK/results"
 if [ "$WARMUP" -gt 0 ]; then
   say "warm-up: ${WARMUP}s per target"
-  for t in plain verified express; do run_wrk "$t" "$WARMUP" 0; done
+  for t in $TARGETS; do run_wrk "$t" "$WARMUP" 0; done
   : >"$WORK/results"
 fi
 for r in $(seq "$ROUNDS"); do
-  for t in plain verified express; do
+  for t in $TARGETS; do
     say "round $r/$ROUNDS: $t (${DURATION}s)"
     run_wrk "$t" "$DURATION" "$r"
   done
 done
 # The servers answered correctly under load; check they still refuse a forgery afterwards.
-expect verified-forged "$URL_VERIFIED" "$(cat "$WORK/verified.forged")" 403
-expect express-forged "$URL_EXPRESS" "$(cat "$WORK/express.forged")" 403
+for t in $TARGETS; do
+  [ "$t" = plain ] || expect "$t-forged" "$(url_of "$t")" "$(cat "$WORK/$t.forged")" 403
+done
+ROWS=""
+if has logged; then
+  sink_settled
+  # Every record written is a row: the table holds the warm-up's and the checks' too.
+  ROWS=$(psql -t -A -c "SELECT count(*) FROM webhook_log")
+  WRITTEN=$(stats_of | python3 -c 'import json, sys; print(json.load(sys.stdin)["written"])')
+  [ "$ROWS" = "$WRITTEN" ] || die "webhook_log holds $ROWS rows, the sink says it wrote $WRITTEN"
+fi
 
 # --- report -------------------------------------------------------------------------------
-python3 - "$WORK/results" <<'PY'
+python3 - "$WORK/results" "$TARGETS" "$ROWS" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
+targets = sys.argv[2].split()
+table_rows = sys.argv[3]
 by = {}
 for r in rows:
     by.setdefault(r["target"], []).append(r)
@@ -241,11 +427,14 @@ med = {t: statistics.median(r["rps"] for r in rs) for t, rs in by.items()}
 what = {
     "plain": "axum POST /plain, Form, no verification",
     "verified": "axum POST /verified, TwilioWebhook<Form>",
+    "logged": "/verified + attempt log (sink -> PostgreSQL)",
+    "guard-redis": "/verified + replay guard (Redis)",
+    "guard-pg": "/verified + replay guard (PostgreSQL)",
     "express": "express + twilio.webhook()",
 }
 head = ["target", "what", "rps per round", "median rps", "p99 ms (median)"]
 body = []
-for t in ["plain", "verified", "express"]:
+for t in targets:
     rs = sorted(by[t], key=lambda r: r["round"])
     p99 = statistics.median(r["p99_us"] for r in rs) / 1000
     body.append([t, what[t], " / ".join(f"{r['rps']:,.0f}" for r in rs), f"{med[t]:,.0f}", f"{p99:.2f}"])
@@ -253,11 +442,27 @@ w = [max(len(r[i]) for r in [head] + body) for i in range(len(head))]
 print()
 for r in [head, ["-" * x for x in w]] + body:
     print("| " + " | ".join(s.ljust(x) if i < 2 else s.rjust(x) for i, (s, x) in enumerate(zip(r, w))) + " |")
-vp = med["verified"] / med["plain"]
-ve = med["verified"] / med["express"]
 print()
-print(f"verified/plain:   {vp:.3f}  (target >= 0.90: {'met' if vp >= 0.90 else 'NOT met'})")
-print(f"verified/express: {ve:.1f}x  (target >= 10x: {'met' if ve >= 10 else 'NOT met'})")
+def ratio(a, b, goal=None, times=False):
+    if a in med and b in med:
+        v = med[a] / med[b]
+        shown = f"{v:.1f}x" if times else f"{v:.3f}"
+        verdict = "" if goal is None else f"  (target >= {goal}{'x' if times else ''}: {'met' if v >= goal else 'NOT met'})"
+        print(f"{a}/{b}: {shown}{verdict}")
+ratio("verified", "plain", 0.90)
+ratio("verified", "express", 10, times=True)
+if "logged" in by:
+    drops = sum(r.get("dropped", 0) for r in by["logged"])
+    written = sum(r.get("written", 0) for r in by["logged"])
+    failed = sum(r.get("failed", 0) for r in by["logged"])
+    v = med["logged"] / med["verified"] if "verified" in med else None
+    if v is not None:
+        counted = "met" if v >= 0.90 and drops == 0 else ("NOT met" if drops == 0 else "not counted: records were dropped")
+        print(f"logged/verified: {v:.3f}  (target >= 0.90 with zero drops: {counted})")
+    print(f"attempt log over the measured runs: {written:,} rows written, {drops:,} dropped, {failed:,} failed; "
+          f"webhook_log holds {table_rows} rows in all (warm-up and checks included), as many as the sink wrote")
+ratio("guard-redis", "verified")
+ratio("guard-pg", "verified")
 PY
 BUSY=$(sort -n "$WORK/busy" | tail -1)
 echo
@@ -265,9 +470,13 @@ if [ "$BUSY" -gt 20 ]; then
   echo "WARNING: before some run other processes kept ${BUSY}% of a core busy: the machine was not idle, the numbers are not trustworthy"
 fi
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')  cores: $(nproc)"
-echo "versions: $(rustc --version | cut -d' ' -f1-2), $(head -1 "$WORK/express.log" | sed 's/ listening.*//'), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
+versions="$(rustc --version | cut -d' ' -f1-2), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
+! has express || versions="$versions, $(head -1 "$WORK/express.log" | sed 's/ listening.*//')"
+echo "versions: $versions"
 echo "idle check: at most ${BUSY}% of a core busy with the servers idle, sampled before each run; steal during runs at most $(sort -n "$WORK/steal" | tail -1)%"
-echo "command: $INVOCATION"
-echo "  load:    $WRK_CMD  (rounds alternate plain, verified, express; ${WARMUP}s warm-up each first)"
-echo "  servers: $SERVER_CMD_RUST"
-echo "           $SERVER_CMD_EXPRESS"
+if $NEED_PG || $NEED_REDIS; then
+  echo "stores: PostgreSQL and/or Redis run unpinned on this $(nproc)-core machine, sharing the cores with the server and wrk"
+fi
+echo "command: $INVOCATION  (load: $LOAD)"
+echo "  load:    $WRK_CMD  (rounds alternate $TARGETS; ${WARMUP}s warm-up each first)"
+for c in "${SERVER_CMDS[@]}"; do echo "  server:  $c"; done

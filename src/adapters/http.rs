@@ -178,6 +178,8 @@ fn data<E>(frames: &VecDeque<Result<Frame<Bytes>, E>>) -> Bytes {
 /// read, then the rest of the handler's body. The client gets every byte, unchanged.
 ///
 /// ```
+/// # #[cfg(feature = "hyper")]
+/// # fn main() {
 /// use http_body_util::Full;
 /// use twilio_webhook::adapters::hyper::{Replay, ResponseBody};
 /// // What the tower layer answers when a guard read the handler's response.
@@ -185,6 +187,9 @@ fn data<E>(frames: &VecDeque<Result<Frame<Bytes>, E>>) -> Bytes {
 ///     http_body_util::Either::Right(http_body_util::Either::Left(b))
 /// }
 /// # let _ = replayed;
+/// # }
+/// # #[cfg(not(feature = "hyper"))]
+/// # fn main() {}
 /// ```
 // Public through `adapters::hyper` (its `ResponseBody`); axum boxes it.
 #[cfg_attr(not(feature = "hyper"), allow(unreachable_pub))]

@@ -160,7 +160,7 @@ mod tests {
                     0 => b,
                     1 => b'&',
                     2 => 0xC3,
-                    _ => b.wrapping_add(i as u8),
+                    _ => b.wrapping_add(u8::try_from(i).unwrap()),
                 };
             }
             assert_eq!(block_masks(&block), reference(&block), "{b}");

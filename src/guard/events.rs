@@ -9,7 +9,7 @@ use crate::report::SECURITY_TARGET;
 
 fn unix_ms(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 pub(super) fn duplicate(tenant: Option<&str>, first_seen: SystemTime, response_status: u16) {

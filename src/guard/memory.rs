@@ -55,8 +55,8 @@ struct DigestHasher(u64);
 
 impl Hasher for DigestHasher {
     fn write(&mut self, bytes: &[u8]) {
-        if let Some(b) = bytes.get(..8) {
-            self.0 = u64::from_le_bytes(b.try_into().expect("8 bytes"));
+        if let Some(b) = bytes.first_chunk::<8>() {
+            self.0 = u64::from_le_bytes(*b);
         }
     }
     fn finish(&self) -> u64 {
@@ -102,6 +102,9 @@ impl MemoryStore {
         self.len() == 0
     }
 
+    // In bounds, and no truncation: the index is taken modulo the shard count (a `usize`, at
+    // least 1), and `b` is a 32-byte digest.
+    #[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
     fn shard(&self, key: &GuardKey) -> MutexGuard<'_, Map> {
         // The key is a SHA-256 digest: any 8 of its bytes are uniform. The map's hash takes
         // bytes 0..8, so the shard takes 8..16.

@@ -28,7 +28,9 @@
 //! lease (default 30 s, at least Twilio's 15 s request timeout); a replica that dies
 //! between claim and completion blocks the delivery only until the lease lapses, after
 //! which a retry takes it over. A handler that outlives its lease fails its completion
-//! ([`GuardError::LeaseLost`], compare-and-set), which the caller reports.
+//! ([`GuardError::LeaseLost`], compare-and-set): the guard emits `webhook_guard_error`,
+//! and through the pipeline ([`Completion`](crate::pipeline::Completion)) the attempt log
+//! gets a record of it.
 //!
 //! # Why 503 while the first delivery is in progress
 //!

@@ -162,113 +162,75 @@ const MEDIA_CONTENT_TYPE: &str = "MediaContentType";
 /// The wire shape: Twilio's names, media still flattened in `rest`. The public type is built
 /// from it (and back) so the field list lives in one place and the compiler checks the moves.
 #[derive(Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
 struct Wire {
-    #[serde(rename = "MessageSid")]
     message_sid: String,
-    #[serde(rename = "SmsSid", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     sms_sid: Option<String>,
-    #[serde(
-        rename = "SmsMessageSid",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     sms_message_sid: Option<String>,
-    #[serde(rename = "AccountSid")]
     account_sid: String,
-    #[serde(
-        rename = "MessagingServiceSid",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     messaging_service_sid: Option<String>,
-    #[serde(rename = "From")]
     from: String,
-    #[serde(rename = "To")]
     to: String,
-    #[serde(rename = "Body", default)]
+    #[serde(default)]
     body: String,
     #[serde(
-        rename = "NumMedia",
         default,
         deserialize_with = "number::num_media",
         skip_serializing_if = "Option::is_none"
     )]
     num_media: Option<u32>,
     #[serde(
-        rename = "NumSegments",
         default,
         deserialize_with = "number::num_segments",
         skip_serializing_if = "Option::is_none"
     )]
     num_segments: Option<u32>,
-    #[serde(rename = "SmsStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     sms_status: Option<String>,
-    #[serde(
-        rename = "ProfileName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     profile_name: Option<String>,
-    #[serde(rename = "WaId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     wa_id: Option<String>,
-    #[serde(
-        rename = "ButtonText",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     button_text: Option<String>,
-    #[serde(
-        rename = "ButtonPayload",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     button_payload: Option<String>,
-    #[serde(
-        rename = "MessageType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     message_type: Option<String>,
-    #[serde(rename = "Latitude", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     latitude: Option<String>,
-    #[serde(rename = "Longitude", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     longitude: Option<String>,
-    #[serde(rename = "Address", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     address: Option<String>,
-    #[serde(rename = "Label", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     label: Option<String>,
-    #[serde(rename = "FromCity", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     from_city: Option<String>,
-    #[serde(rename = "FromState", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     from_state: Option<String>,
-    #[serde(rename = "FromZip", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     from_zip: Option<String>,
-    #[serde(
-        rename = "FromCountry",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     from_country: Option<String>,
-    #[serde(rename = "ToCity", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     to_city: Option<String>,
-    #[serde(rename = "ToState", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     to_state: Option<String>,
-    #[serde(rename = "ToZip", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     to_zip: Option<String>,
-    #[serde(rename = "ToCountry", default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     to_country: Option<String>,
     #[serde(
-        rename = "ReferralNumMedia",
         default,
         deserialize_with = "number::referral_num_media",
         skip_serializing_if = "Option::is_none"
     )]
     referral_num_media: Option<u32>,
-    #[serde(
-        rename = "ApiVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     api_version: Option<String>,
     #[serde(flatten)]
     rest: BTreeMap<String, String>,

@@ -58,10 +58,15 @@ impl<'a, H: HeaderSource> RequestParts<'a, H> {
     /// framework limit.
     ///
     /// ```
+    /// # #[cfg(feature = "http")]
+    /// # fn main() {
     /// use twilio_webhook::pipeline::RequestParts;
     /// let headers = http::HeaderMap::new();
     /// let parts = RequestParts::new("POST", "/hook?a=1", &headers);
     /// assert_eq!(parts.peer, None);
+    /// # }
+    /// # #[cfg(not(feature = "http"))]
+    /// # fn main() {}
     /// ```
     pub fn new(method: &'a str, path_and_query: &'a str, headers: &'a H) -> Self {
         RequestParts {

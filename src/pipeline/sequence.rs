@@ -138,6 +138,13 @@ impl WebhookConfig {
         if let Some(answer) = guarded.answer {
             return Ok(Verdict::Answer(answer));
         }
+        // A completion that fails later (lost lease, store error) gets a record of its own.
+        let completion = self.report_failed_completion(
+            guarded.completion,
+            parts,
+            url.as_deref().ok(),
+            tenant_id.as_deref(),
+        );
         Ok(Verdict::Run(Accepted {
             request: VerifiedRequest {
                 tenant_id,
@@ -152,7 +159,7 @@ impl WebhookConfig {
                 delivery: guarded.delivery,
             },
             body,
-            completion: guarded.completion,
+            completion,
         }))
     }
 
@@ -246,11 +253,7 @@ impl WebhookConfig {
         result: Result<&Verified, &Error>,
         guard: Report,
     ) {
-        let forwarded = self
-            .public_url
-            .trusts_forwarded_headers()
-            .then(|| public_url::forwarded_client(parts.headers))
-            .flatten();
+        let forwarded = self.forwarded_client(parts);
         let client = match (&forwarded, parts.peer) {
             (Some(f), _) => ClientAddr::Forwarded(f),
             (None, Some(p)) => ClientAddr::Peer(p.ip()),
@@ -279,8 +282,20 @@ impl WebhookConfig {
             redaction: &self.redaction,
             headers: parts.headers,
             guard_event: guard.guard_event,
+            guard_reason: None,
         };
         report::report(&attempt, self.attempt_log.as_deref());
+    }
+
+    /// The client address from forwarded headers, when the configuration trusts them.
+    pub(super) fn forwarded_client<H: HeaderSource>(
+        &self,
+        parts: &RequestParts<'_, H>,
+    ) -> Option<String> {
+        self.public_url
+            .trusts_forwarded_headers()
+            .then(|| public_url::forwarded_client(parts.headers))
+            .flatten()
     }
 }
 
@@ -340,9 +355,9 @@ fn first_value<'b>(form: &'b [u8], name: &str) -> Option<Cow<'b, str>> {
     let name = name.as_bytes();
     let mut start = 0;
     while start <= form.len() {
-        // Word-at-a-time: `split` on '&' cost several instructions per byte.
+        // Word-at-a-time: `split` on '&' was slower, byte by byte.
         let end = crate::canonical::swar::find(form, start, b'&');
-        let segment = &form[start..end];
+        let segment = form.get(start..end)?;
         if let Some(value) = segment
             .strip_prefix(name)
             .and_then(|v| v.strip_prefix(b"="))

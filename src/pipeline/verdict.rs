@@ -138,6 +138,9 @@ pub struct Completion {
     claim: Option<crate::guard::ClaimHandle>,
     #[cfg(feature = "guard")]
     response_cap: usize,
+    /// For the attempt log, when the completion fails (route with an attempt log only).
+    #[cfg(feature = "guard")]
+    report: Option<super::replay::CompletionReport>,
 }
 
 impl Completion {
@@ -148,6 +151,8 @@ impl Completion {
             claim: None,
             #[cfg(feature = "guard")]
             response_cap: 0,
+            #[cfg(feature = "guard")]
+            report: None,
         }
     }
 
@@ -156,7 +161,14 @@ impl Completion {
         Completion {
             claim: Some(claim),
             response_cap,
+            report: None,
         }
+    }
+
+    #[cfg(feature = "guard")]
+    pub(crate) fn with_report(mut self, report: super::replay::CompletionReport) -> Self {
+        self.report = Some(report);
+        self
     }
 
     /// The guard's response cap when there is a claim to complete, else `None` (then the
@@ -175,13 +187,24 @@ impl Completion {
     }
 
     /// The handler answered `status` with this content type and body. A body over the
-    /// guard's cap is not stored (repeats get the status and content type). Failures of
-    /// the guard's store are reported as events by the guard, never returned.
+    /// guard's cap is not stored (repeats get the status and content type).
+    ///
+    /// A completion that fails, because the handler outlived the guard's lease (another
+    /// replica may have taken the delivery over) or the store failed, is reported, never
+    /// returned: a `webhook_guard_error` event at `error` (operation `complete`), and, on a
+    /// route with an attempt log, a record of its own with status `error`, that event type
+    /// and the reason (no headers or payload: the delivery's first record has them).
     pub async fn complete(self, status: u16, content_type: Option<&str>, body: &[u8]) {
         #[cfg(feature = "guard")]
         if let Some(claim) = self.claim {
-            // A non-2xx releases; a lost lease or a store error is reported by the guard.
-            let _ = claim.complete(status, content_type, body).await;
+            use crate::guard::GuardError;
+            // A non-2xx releases the claim: the handler failed, Twilio's retry runs it.
+            let result = claim.complete(status, content_type, body).await;
+            if let Err(e @ (GuardError::LeaseLost | GuardError::Store(_))) = result {
+                if let Some(report) = &self.report {
+                    report.record(&e);
+                }
+            }
         }
         let _ = (status, content_type, body);
     }

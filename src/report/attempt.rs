@@ -119,6 +119,9 @@ pub struct Attempt<'a> {
     /// The replay guard's event type when its verdict replaces the verified one (a repeat,
     /// or a store failure that refused the request); the guard emitted that event itself.
     pub(crate) guard_event: Option<&'static str>,
+    /// Why the replay guard's verdict failed when there is no [`Error`]: a first delivery
+    /// whose completion lost its lease or met a store error.
+    pub(crate) guard_reason: Option<&'a str>,
 }
 
 impl<'a> Attempt<'a> {
@@ -126,6 +129,15 @@ impl<'a> Attempt<'a> {
     pub fn event_type(&self) -> &'static str {
         self.guard_event
             .unwrap_or_else(|| super::event_type(self.error))
+    }
+
+    /// Why it was refused or failed, as text: the [`Error`]'s, or the replay guard's when
+    /// its completion failed (`event_type` `webhook_guard_error`).
+    pub fn reason(&self) -> Option<String> {
+        match (self.error, self.guard_reason) {
+            (Some(e), _) => Some(e.to_string()),
+            (None, reason) => reason.map(str::to_owned),
+        }
     }
 
     /// Whether this is a repeat of a delivery the replay guard has seen
@@ -201,7 +213,7 @@ impl<'a> Attempt<'a> {
             url: self.url().map(std::borrow::Cow::into_owned),
             status: self.status,
             event_type: self.event_type(),
-            reason: self.error.map(ToString::to_string),
+            reason: self.reason(),
             key: self.verified.map(|v| v.key.to_string()),
             url_variant: self.verified.map(|v| v.url_variant.as_str()),
             ip_address: self.client.to_text(),
@@ -257,7 +269,7 @@ pub struct AttemptRecord {
     pub status: AttemptStatus,
     /// Event type.
     pub event_type: &'static str,
-    /// The error's text, on refusal.
+    /// The error's text, on refusal ([`Attempt::reason`]).
     pub reason: Option<String>,
     /// Key that matched, on success.
     pub key: Option<String>,
@@ -301,8 +313,9 @@ fn record_id() -> String {
     d.update(seed[0].to_le_bytes());
     d.update(seed[1].to_le_bytes());
     d.update(n.to_le_bytes());
-    d.finalize()[..16]
+    d.finalize()
         .iter()
+        .take(16)
         .map(|b| format!("{b:02x}"))
         .collect()
 }
@@ -350,6 +363,8 @@ pub(crate) fn rfc3339(t: SystemTime) -> String {
 /// Year, month, day of the proleptic Gregorian calendar for days since 1970-01-01
 /// (Howard Hinnant's `civil_from_days`).
 #[cfg(any(feature = "serde", feature = "postgres", feature = "sqlite"))]
+// The algorithm yields a day in 1..=31 and a month in 1..=12: both fit in `u32`.
+#[allow(clippy::cast_possible_truncation)]
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);

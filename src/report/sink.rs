@@ -191,7 +191,7 @@ impl Shared {
         if since == 0 {
             return;
         }
-        let now = self.start.elapsed().as_millis() as u64 + 1;
+        let now = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX - 1) + 1;
         let last = c.last_report_ms.load(Ordering::Relaxed);
         if last != 0 && now < last + 1000 {
             return;

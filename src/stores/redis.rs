@@ -195,7 +195,7 @@ fn field<'v>(v: &mut &'v [u8], what: &'static str) -> Result<&'v [u8], StoreErro
         .position(|&b| b == b'|')
         .ok_or(StoreError::Malformed(what))?;
     let (f, rest) = v.split_at(i);
-    *v = &rest[1..];
+    *v = rest.get(1..).unwrap_or_default();
     Ok(f)
 }
 

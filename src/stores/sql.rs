@@ -1,5 +1,8 @@
 //! What the sqlx stores share: the migration record, error classification, the row format.
 
+use std::time::{Duration, UNIX_EPOCH};
+
+use crate::guard::{ClaimState, StoreError as GuardStoreError, StoredResponse};
 use crate::report::StoreError;
 
 /// One schema change, applied once and recorded under its `name`.
@@ -75,6 +78,48 @@ pub(super) fn cutoff(retention: std::time::Duration) -> String {
     let now = std::time::SystemTime::now();
     let t = now.checked_sub(retention).unwrap_or(std::time::UNIX_EPOCH);
     crate::report::rfc3339(t)
+}
+
+/// The replay guard's current claim from the row both SQL guard stores select: `completed`,
+/// `first_seen_ms` (Unix ms), `status`, `content_type`, `body` and `body_omitted`.
+pub(super) fn guard_state<'r, R>(row: &'r R) -> Result<ClaimState, GuardStoreError>
+where
+    R: sqlx::Row,
+    &'static str: sqlx::ColumnIndex<R>,
+    bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Vec<u8>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let malformed = |column| move |_: sqlx::Error| GuardStoreError::Malformed(column);
+    let completed: bool = row.try_get("completed").map_err(malformed("completed"))?;
+    let ms: i64 = row
+        .try_get("first_seen_ms")
+        .map_err(malformed("first_seen"))?;
+    let first_seen = UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0));
+    if !completed {
+        return Ok(ClaimState::Held { first_seen });
+    }
+    let status: Option<i64> = row.try_get("status").map_err(malformed("status"))?;
+    let status = status
+        .and_then(|s| u16::try_from(s).ok())
+        .ok_or(GuardStoreError::Malformed("status"))?;
+    let content_type = row
+        .try_get("content_type")
+        .map_err(malformed("content_type"))?;
+    let body: Option<Vec<u8>> = row.try_get("body").map_err(malformed("body"))?;
+    let body_omitted = row
+        .try_get("body_omitted")
+        .map_err(malformed("body_omitted"))?;
+    Ok(ClaimState::Completed {
+        first_seen,
+        response: StoredResponse {
+            status,
+            content_type,
+            body: body.unwrap_or_default(),
+            body_omitted,
+        },
+    })
 }
 
 /// The columns a store inserts, in the order it binds them.

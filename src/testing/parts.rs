@@ -235,9 +235,9 @@ impl SignedRequest {
 
 fn apply(headers: &mut Vec<(String, String)>, edit: &HeaderEdit) {
     match edit {
-        HeaderEdit::Insert(name, value) => match headers.iter().position(|(n, _)| n == name) {
-            Some(i) => {
-                headers[i].1 = value.clone();
+        HeaderEdit::Insert(name, value) => match headers.iter_mut().find(|(n, _)| n == name) {
+            Some((_, first_value)) => {
+                *first_value = value.clone();
                 let mut first = true;
                 headers.retain(|(n, _)| n != name || std::mem::take(&mut first));
             }

@@ -411,9 +411,9 @@ impl SignedRequest {
 
 /// Replaces the first `name` (dropping its repeats) or appends it.
 pub(crate) fn set_in(params: &mut Vec<(String, String)>, name: &str, value: &str) {
-    match params.iter().position(|(n, _)| n == name) {
-        Some(i) => {
-            params[i].1 = value.to_owned();
+    match params.iter_mut().find(|(n, _)| n == name) {
+        Some((_, first_value)) => {
+            *first_value = value.to_owned();
             let mut seen = 0;
             params.retain(|(n, _)| {
                 let keep = n != name || seen == 0;

@@ -17,7 +17,7 @@ TOKEN="abuse_tok_$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 LOG="$(mktemp -t twilio-webhook-abuse.XXXXXX.log)"
 
 echo "== building the axum demo (release)"
-nice -n 10 cargo build --release --example axum_server --features axum,tracing,serde
+nice -n 10 cargo build --release -p twilio-webhook-examples --example axum_server
 BIN=target/release/examples/axum_server
 
 echo "== starting $BIN on 127.0.0.1:$PORT (server log: $LOG)"

@@ -4,14 +4,14 @@
 use sqlx::Connection;
 
 /// The server's superuser URL, from `TWILIO_WEBHOOK_TEST_PG_URL`.
-pub fn admin_url() -> String {
+pub(crate) fn admin_url() -> String {
     std::env::var("TWILIO_WEBHOOK_TEST_PG_URL").expect(
         "TWILIO_WEBHOOK_TEST_PG_URL must name a PostgreSQL superuser URL (.ci/run starts a server and sets it)",
     )
 }
 
 /// A new, empty database on the test server; its URL.
-pub async fn fresh_database() -> String {
+pub(crate) async fn fresh_database() -> String {
     let admin = admin_url();
     let name = format!(
         "twh_{}_{}",

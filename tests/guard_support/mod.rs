@@ -11,16 +11,16 @@ use std::time::Duration;
 use twilio_webhook::guard::{Claim, ClaimToken, Guard, GuardConfig, GuardError, GuardStore};
 
 /// A MAC no other test uses (tests share databases).
-pub fn fresh_mac() -> Vec<u8> {
+pub(crate) fn fresh_mac() -> Vec<u8> {
     ClaimToken::random().as_bytes().to_vec()
 }
 
-pub fn guard(store: &Arc<dyn GuardStore>, config: GuardConfig) -> Guard {
+pub(crate) fn guard(store: &Arc<dyn GuardStore>, config: GuardConfig) -> Guard {
     Guard::with_shared_store(Arc::clone(store), config).expect("valid config")
 }
 
 /// A short lease for takeover tests; no wait, so a held key answers at once.
-pub fn short_lease() -> GuardConfig {
+pub(crate) fn short_lease() -> GuardConfig {
     GuardConfig::default()
         .with_lease(Duration::from_millis(300))
         .with_wait(Duration::ZERO)
@@ -28,7 +28,12 @@ pub fn short_lease() -> GuardConfig {
 
 /// Claims on `g` until it is the first (a lapsed lease or a release was seen), at most
 /// `rounds` times 50 ms.
-pub async fn claim_until_first(g: &Guard, tenant: Option<&str>, mac: &[u8], rounds: u32) -> Claim {
+pub(crate) async fn claim_until_first(
+    g: &Guard,
+    tenant: Option<&str>,
+    mac: &[u8],
+    rounds: u32,
+) -> Claim {
     let mut last = None;
     for _ in 0..rounds {
         match g.claim(tenant, mac).await {
@@ -43,7 +48,7 @@ pub async fn claim_until_first(g: &Guard, tenant: Option<&str>, mac: &[u8], roun
 /// 100 concurrent deliveries of one request spread over two replicas: the handler runs
 /// once; every other answer is the stored response or the in-progress answer; afterwards
 /// repeats get the stored response.
-pub async fn hundred_concurrent_claims_run_the_handler_once(
+pub(crate) async fn hundred_concurrent_claims_run_the_handler_once(
     a: Arc<dyn GuardStore>,
     b: Arc<dyn GuardStore>,
 ) {
@@ -109,7 +114,10 @@ pub async fn hundred_concurrent_claims_run_the_handler_once(
 
 /// A first delivery whose handler failed is released: Twilio's retry runs it again, on
 /// either replica.
-pub async fn failed_first_delivery_is_retried(a: Arc<dyn GuardStore>, b: Arc<dyn GuardStore>) {
+pub(crate) async fn failed_first_delivery_is_retried(
+    a: Arc<dyn GuardStore>,
+    b: Arc<dyn GuardStore>,
+) {
     let (ga, gb) = (
         guard(&a, GuardConfig::default()),
         guard(&b, GuardConfig::default()),
@@ -142,7 +150,7 @@ pub async fn failed_first_delivery_is_retried(a: Arc<dyn GuardStore>, b: Arc<dyn
 }
 
 /// A dropped handle (a handler that panicked) releases its claim.
-pub async fn dropped_handle_releases(a: Arc<dyn GuardStore>, b: Arc<dyn GuardStore>) {
+pub(crate) async fn dropped_handle_releases(a: Arc<dyn GuardStore>, b: Arc<dyn GuardStore>) {
     let (ga, gb) = (
         guard(&a, short_lease().with_lease(Duration::from_secs(60))),
         guard(&b, short_lease()),
@@ -162,7 +170,7 @@ pub async fn dropped_handle_releases(a: Arc<dyn GuardStore>, b: Arc<dyn GuardSto
 /// A replica killed between claim and completion (its handle leaked, never released):
 /// after the lease a retry takes the delivery over, and the stale holder's completion
 /// fails (compare-and-set) instead of overwriting the new holder's.
-pub async fn lapsed_lease_is_taken_over(a: Arc<dyn GuardStore>, b: Arc<dyn GuardStore>) {
+pub(crate) async fn lapsed_lease_is_taken_over(a: Arc<dyn GuardStore>, b: Arc<dyn GuardStore>) {
     let (ga, gb) = (guard(&a, short_lease()), guard(&b, short_lease()));
 
     // Killed: the handle is forgotten, as a dead process forgets it.
@@ -205,7 +213,7 @@ pub async fn lapsed_lease_is_taken_over(a: Arc<dyn GuardStore>, b: Arc<dyn Guard
 }
 
 /// A handler that outlived its lease fails its completion even when nobody took over.
-pub async fn completion_after_the_lease_fails(a: Arc<dyn GuardStore>) {
+pub(crate) async fn completion_after_the_lease_fails(a: Arc<dyn GuardStore>) {
     let g = guard(&a, short_lease());
     let mac = fresh_mac();
     let Claim::First(h) = g.claim(None, &mac).await else {
@@ -229,7 +237,7 @@ pub async fn completion_after_the_lease_fails(a: Arc<dyn GuardStore>) {
 
 /// Distinct deliveries that share a `MessageSid` (status `sent`, then `delivered`) have
 /// distinct MACs: both run. So do equal MACs of two tenants.
-pub async fn distinct_macs_both_run(a: Arc<dyn GuardStore>, b: Arc<dyn GuardStore>) {
+pub(crate) async fn distinct_macs_both_run(a: Arc<dyn GuardStore>, b: Arc<dyn GuardStore>) {
     let (ga, gb) = (
         guard(&a, GuardConfig::default()),
         guard(&b, GuardConfig::default()),
@@ -253,7 +261,7 @@ pub async fn distinct_macs_both_run(a: Arc<dyn GuardStore>, b: Arc<dyn GuardStor
 }
 
 /// A repeat waits for an in-progress first delivery and gets its response.
-pub async fn repeat_waits_for_the_first(a: Arc<dyn GuardStore>, b: Arc<dyn GuardStore>) {
+pub(crate) async fn repeat_waits_for_the_first(a: Arc<dyn GuardStore>, b: Arc<dyn GuardStore>) {
     let ga = guard(&a, GuardConfig::default());
     let gb = guard(
         &b,
@@ -278,7 +286,7 @@ pub async fn repeat_waits_for_the_first(a: Arc<dyn GuardStore>, b: Arc<dyn Guard
 }
 
 /// Every behaviour above, for one backend.
-pub async fn all(a: Arc<dyn GuardStore>, b: Arc<dyn GuardStore>) {
+pub(crate) async fn all(a: Arc<dyn GuardStore>, b: Arc<dyn GuardStore>) {
     hundred_concurrent_claims_run_the_handler_once(a.clone(), b.clone()).await;
     failed_first_delivery_is_retried(a.clone(), b.clone()).await;
     dropped_handle_releases(a.clone(), b.clone()).await;

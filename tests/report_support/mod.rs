@@ -4,12 +4,12 @@
 
 #[path = "../tracing_anchor/mod.rs"]
 mod tracing_anchor;
-pub use tracing_anchor::scoped_subscriber;
+pub(crate) use tracing_anchor::scoped_subscriber;
 
 #[path = "../support/resolver.rs"]
 mod resolver;
 #[allow(unused_imports)] // guard_events.rs takes what it needs by name
-pub use resolver::FailingResolver;
+pub(crate) use resolver::FailingResolver;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -26,23 +26,23 @@ use twilio_webhook::pipeline::{
 };
 use twilio_webhook::{Error, Verifier};
 
-pub const TOKEN: &str = "tok-3c9f1e7a5b2d4c6e8f0a1b2c3d4e5f60";
-pub const BASE: &str = "https://api.example.com";
-pub const PATH: &str = "/v1/webhooks/twilio";
-pub const QUERY: &str = "?tenant=acme-private-tag";
-pub const TENANT: &str = "acme";
-pub const USER_AGENT: &str = "TwilioProxy/1.1";
-pub const PEER: &str = "203.0.113.7";
+pub(crate) const TOKEN: &str = "tok-3c9f1e7a5b2d4c6e8f0a1b2c3d4e5f60";
+pub(crate) const BASE: &str = "https://api.example.com";
+pub(crate) const PATH: &str = "/v1/webhooks/twilio";
+pub(crate) const QUERY: &str = "?tenant=acme-private-tag";
+pub(crate) const TENANT: &str = "acme";
+pub(crate) const USER_AGENT: &str = "TwilioProxy/1.1";
+pub(crate) const PEER: &str = "203.0.113.7";
 /// Personal data in the body: must reach the attempt log, never an event.
-pub const BODY_SECRET: &str = "my PIN is 4921";
+pub(crate) const BODY_SECRET: &str = "my PIN is 4921";
 
 /// The public URL Twilio signs for `PATH` + `QUERY`.
-pub fn signed_url() -> String {
+pub(crate) fn signed_url() -> String {
     format!("{BASE}{PATH}{QUERY}")
 }
 
 /// The form parameters of an inbound message.
-pub fn params(body_text: &'static str) -> Vec<(&'static str, &'static str)> {
+pub(crate) fn params(body_text: &'static str) -> Vec<(&'static str, &'static str)> {
     vec![
         ("AccountSid", "AC3edf87da6dc2bd9a148492b81d6e1f89"),
         ("Body", body_text),
@@ -51,29 +51,29 @@ pub fn params(body_text: &'static str) -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-pub fn encode(params: &[(&str, &str)]) -> Vec<u8> {
+pub(crate) fn encode(params: &[(&str, &str)]) -> Vec<u8> {
     serde_urlencoded::to_string(params)
         .expect("strings encode")
         .into_bytes()
 }
 
 /// The signature Twilio would send for `params` at [`signed_url`].
-pub fn sign(params: &[(&str, &str)]) -> String {
+pub(crate) fn sign(params: &[(&str, &str)]) -> String {
     twilio_webhook::compute_twilio_signature(&signed_url(), params.iter().copied(), TOKEN)
 }
 
 /// One request as an adapter sees it.
-pub struct Req {
-    pub path_and_query: String,
-    pub headers: HeaderMap,
-    pub body: Vec<u8>,
-    pub peer: Option<SocketAddr>,
+pub(crate) struct Req {
+    pub(crate) path_and_query: String,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
+    pub(crate) peer: Option<SocketAddr>,
 }
 
 impl Req {
     /// A form POST to `PATH` + `QUERY` from `PEER`, with a user agent, signed with
     /// `signature` if given.
-    pub fn form(body: Vec<u8>, signature: Option<&str>) -> Self {
+    pub(crate) fn form(body: Vec<u8>, signature: Option<&str>) -> Self {
         let mut r = Req {
             path_and_query: format!("{PATH}{QUERY}"),
             headers: HeaderMap::new(),
@@ -90,7 +90,7 @@ impl Req {
         }
     }
 
-    pub fn header(mut self, name: &'static str, value: &str) -> Self {
+    pub(crate) fn header(mut self, name: &'static str, value: &str) -> Self {
         self.headers.append(
             HeaderName::from_static(name),
             HeaderValue::from_str(value).expect("test header values are visible ASCII"),
@@ -101,7 +101,7 @@ impl Req {
     /// What an adapter does: the pipeline's sequence, with the body as read.
     /// Through a config that may carry a replay guard: `None` when the guard answered.
     #[allow(dead_code)] // Used by the guard's tests only.
-    pub async fn send_guarded(
+    pub(crate) async fn send_guarded(
         &self,
         config: &WebhookConfig,
     ) -> Result<Option<VerifiedRequest>, Error> {
@@ -125,7 +125,7 @@ impl Req {
         }
     }
 
-    pub async fn send(&self, config: &WebhookConfig) -> Result<VerifiedRequest, Error> {
+    pub(crate) async fn send(&self, config: &WebhookConfig) -> Result<VerifiedRequest, Error> {
         let parts = RequestParts {
             method: "POST",
             path_and_query: &self.path_and_query,
@@ -144,7 +144,7 @@ impl Req {
 }
 
 /// One tenant, `acme`, holding `TOKEN`, behind `BASE`.
-pub fn config() -> WebhookConfig {
+pub(crate) fn config() -> WebhookConfig {
     WebhookConfig::new(
         StaticKeys::with_tenant_id(Verifier::new(TOKEN), TENANT),
         PublicUrl::base(BASE).unwrap(),
@@ -153,19 +153,19 @@ pub fn config() -> WebhookConfig {
 
 /// One `tracing` event as a layer saw it.
 #[derive(Debug, Clone)]
-pub struct Captured {
-    pub level: Level,
-    pub target: String,
-    pub name: String,
-    pub fields: BTreeMap<String, String>,
+pub(crate) struct Captured {
+    pub(crate) level: Level,
+    pub(crate) target: String,
+    pub(crate) name: String,
+    pub(crate) fields: BTreeMap<String, String>,
 }
 
 impl Captured {
-    pub fn field(&self, name: &str) -> Option<&str> {
+    pub(crate) fn field(&self, name: &str) -> Option<&str> {
         self.fields.get(name).map(String::as_str)
     }
 
-    pub fn names(&self) -> Vec<&str> {
+    pub(crate) fn names(&self) -> Vec<&str> {
         self.fields.keys().map(String::as_str).collect()
     }
 }
@@ -181,7 +181,7 @@ impl Visit for FieldMap<'_> {
     }
 }
 
-pub type Events = Arc<Mutex<Vec<Captured>>>;
+pub(crate) type Events = Arc<Mutex<Vec<Captured>>>;
 
 struct CaptureLayer(Events);
 
@@ -200,14 +200,14 @@ impl<S: Subscriber> Layer<S> for CaptureLayer {
 }
 
 /// A subscriber that records every event, and the records.
-pub fn capture() -> (impl Subscriber + Send + Sync, Events) {
+pub(crate) fn capture() -> (impl Subscriber + Send + Sync, Events) {
     let events = Events::default();
     let subscriber = tracing_subscriber::registry().with(CaptureLayer(events.clone()));
     (subscriber, events)
 }
 
 /// Only the security events captured so far.
-pub fn security(events: &Events) -> Vec<Captured> {
+pub(crate) fn security(events: &Events) -> Vec<Captured> {
     events
         .lock()
         .unwrap()
@@ -218,10 +218,10 @@ pub fn security(events: &Events) -> Vec<Captured> {
 }
 
 #[derive(Clone, Default)]
-pub struct Buffer(Arc<Mutex<Vec<u8>>>);
+pub(crate) struct Buffer(Arc<Mutex<Vec<u8>>>);
 
 impl Buffer {
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
     }
 }
@@ -238,7 +238,7 @@ impl Write for Buffer {
 
 /// A subscriber printing every event (all levels) as the demo servers do with
 /// `LOG_FORMAT=json`: one flattened JSON object per line.
-pub fn json_capture() -> (impl Subscriber + Send + Sync, Buffer) {
+pub(crate) fn json_capture() -> (impl Subscriber + Send + Sync, Buffer) {
     let buffer = Buffer::default();
     let writer = buffer.clone();
     let subscriber = tracing_subscriber::fmt()

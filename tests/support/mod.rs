@@ -4,7 +4,7 @@
 #![allow(dead_code)] // each test file uses a different subset
 
 mod resolver;
-pub use resolver::FailingResolver;
+pub(crate) use resolver::FailingResolver;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -13,40 +13,40 @@ use twilio_webhook::pipeline::{PublicUrl, StaticKeys, WebhookConfig};
 use twilio_webhook::testing::SignedRequest;
 use twilio_webhook::{Error, FormError, SignatureFormatError, UrlVariant, Verifier};
 
-pub const TOKEN: &str = "12345";
-pub const OTHER_TOKEN: &str = "67890";
-pub const BASE: &str = "https://api.example.com";
-pub const SHARED_KEY_ID: &str = "KS1";
-pub const SHARED_SECRET: &str = "shared secret";
+pub(crate) const TOKEN: &str = "12345";
+pub(crate) const OTHER_TOKEN: &str = "67890";
+pub(crate) const BASE: &str = "https://api.example.com";
+pub(crate) const SHARED_KEY_ID: &str = "KS1";
+pub(crate) const SHARED_SECRET: &str = "shared secret";
 /// A message as Twilio posts it: characters that percent-encode, `+`, `&`, non-ASCII.
-pub const PARAMS: &[(&str, &str)] = &[
+pub(crate) const PARAMS: &[(&str, &str)] = &[
     ("AccountSid", "AC0000000000000000000000000000000a"),
     ("Body", "Hi there + café & 100% ✓"),
     ("From", "whatsapp:+14155550100"),
     ("MessageSid", "SM123"),
 ];
-pub const FORM: &str = "application/x-www-form-urlencoded";
-pub const SIGNATURE: &str = "x-twilio-signature";
-pub const SETTINGS: &str = "x-twilio-webhooks-signature-settings";
+pub(crate) const FORM: &str = "application/x-www-form-urlencoded";
+pub(crate) const SIGNATURE: &str = "x-twilio-signature";
+pub(crate) const SETTINGS: &str = "x-twilio-webhooks-signature-settings";
 
 /// `PARAMS` posted to `BASE + path`, signed with `TOKEN`.
-pub fn form(path: &str) -> SignedRequest {
+pub(crate) fn form(path: &str) -> SignedRequest {
     SignedRequest::post(&format!("{BASE}{path}"))
         .params(PARAMS.iter().copied())
         .auth_token(TOKEN)
 }
 
 /// `body` posted as JSON to `BASE + path?bodySHA256=…`, signed with `TOKEN`.
-pub fn json(path: &str, body: &str) -> SignedRequest {
+pub(crate) fn json(path: &str, body: &str) -> SignedRequest {
     SignedRequest::json(&format!("{BASE}{path}"), body).auth_token(TOKEN)
 }
 
 /// `PARAMS` as the form body the kit sends.
-pub fn form_body() -> Vec<u8> {
+pub(crate) fn form_body() -> Vec<u8> {
     form("/").parts().unwrap().body
 }
 
-pub fn owned(params: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(crate) fn owned(params: &[(&str, &str)]) -> Vec<(String, String)> {
     params
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -54,12 +54,12 @@ pub fn owned(params: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 /// One token for `BASE`.
-pub fn config() -> WebhookConfig {
+pub(crate) fn config() -> WebhookConfig {
     WebhookConfig::single_token(TOKEN, BASE).unwrap()
 }
 
 /// `TOKEN` and the SharedKey `SHARED_KEY_ID`, with `BASE`.
-pub fn config_with_shared_key() -> WebhookConfig {
+pub(crate) fn config_with_shared_key() -> WebhookConfig {
     let verifier = Verifier::builder()
         .auth_token(TOKEN)
         .shared_key(SHARED_KEY_ID, SHARED_SECRET)
@@ -68,16 +68,16 @@ pub fn config_with_shared_key() -> WebhookConfig {
 }
 
 /// `TOKEN` alone, the public URL taken as `url` says.
-pub fn config_for(url: PublicUrl) -> WebhookConfig {
+pub(crate) fn config_for(url: PublicUrl) -> WebhookConfig {
     WebhookConfig::new(StaticKeys::new(Verifier::new(TOKEN)), url)
 }
 
-pub fn failing_config() -> WebhookConfig {
+pub(crate) fn failing_config() -> WebhookConfig {
     WebhookConfig::new(FailingResolver, PublicUrl::base(BASE).unwrap())
 }
 
 /// How often a handler ran, and what it saw last.
-pub struct Probe<T> {
+pub(crate) struct Probe<T> {
     calls: Arc<AtomicUsize>,
     last: Arc<Mutex<Option<T>>>,
 }
@@ -101,34 +101,34 @@ impl<T> Default for Probe<T> {
 }
 
 impl<T: Clone> Probe<T> {
-    pub fn record(&self, seen: T) {
+    pub(crate) fn record(&self, seen: T) {
         self.calls.fetch_add(1, Ordering::SeqCst);
         *self.last.lock().unwrap() = Some(seen);
     }
-    pub fn calls(&self) -> usize {
+    pub(crate) fn calls(&self) -> usize {
         self.calls.load(Ordering::SeqCst)
     }
     /// What the handler saw last, if it ran.
-    pub fn seen(&self) -> Option<T> {
+    pub(crate) fn seen(&self) -> Option<T> {
         self.last.lock().unwrap().clone()
     }
-    pub fn last(&self) -> T {
+    pub(crate) fn last(&self) -> T {
         self.seen().expect("handler ran")
     }
 }
 
 /// What an adapter answered.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Reply {
-    pub status: u16,
-    pub content_type: Option<String>,
-    pub body: Vec<u8>,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) content_type: Option<String>,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Reply {
     /// Asserts a refusal as every adapter answers it: `status`, with its fixed plain text
     /// and nothing else.
-    pub fn assert_refusal(&self, status: u16, what: &str) {
+    pub(crate) fn assert_refusal(&self, status: u16, what: &str) {
         assert_eq!(self.status, status, "{what}: status");
         let text = match status {
             400 => "Bad Request",
@@ -146,26 +146,26 @@ impl Reply {
 // ---------------------------------------------------------------- the bad-input table
 
 /// The body limit of [`bad_input_config`].
-pub const LIMIT: usize = 1024;
+pub(crate) const LIMIT: usize = 1024;
 
 /// The configuration every bad input is sent to: `TOKEN` and the SharedKey, `BASE`,
 /// a body limit of `LIMIT`.
-pub fn bad_input_config() -> WebhookConfig {
+pub(crate) fn bad_input_config() -> WebhookConfig {
     config_with_shared_key().with_body_limit(LIMIT)
 }
 
 /// A request that must be refused: with this status, and reported with this error.
-pub struct BadInput {
-    pub name: &'static str,
+pub(crate) struct BadInput {
+    pub(crate) name: &'static str,
     /// Sent to `BASE/hook` (or, for a replay, to `/other`).
-    pub request: SignedRequest,
-    pub status: u16,
-    pub error: Error,
+    pub(crate) request: SignedRequest,
+    pub(crate) status: u16,
+    pub(crate) error: Error,
 }
 
 /// The error a well-formed signature over another URL or body gets from
 /// [`bad_input_config`]: `BASE` has no port, so the default port is tried too.
-pub fn mismatch() -> Error {
+pub(crate) fn mismatch() -> Error {
     let mut tried = twilio_webhook::VariantSet::default();
     tried.insert(UrlVariant::AsReceived);
     tried.insert(UrlVariant::DefaultPortAdded);
@@ -173,7 +173,7 @@ pub fn mismatch() -> Error {
 }
 
 /// Every way a request to `BASE/hook` is refused before a handler sees it.
-pub fn bad_inputs() -> Vec<BadInput> {
+pub(crate) fn bad_inputs() -> Vec<BadInput> {
     let hook = || form("/hook");
     let sig = hook().signature().unwrap();
     let doc = r#"{"event":"message.delivered","sid":"SM1"}"#;

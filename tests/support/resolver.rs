@@ -4,7 +4,7 @@
 use twilio_webhook::pipeline::{BoxFuture, KeyResolver, ResolveContext, ResolveError, Tenant};
 
 /// A resolver whose backing store is down: every request gets 500.
-pub struct FailingResolver;
+pub(crate) struct FailingResolver;
 
 impl KeyResolver for FailingResolver {
     fn resolve<'a>(

@@ -37,7 +37,9 @@ impl Subscriber for Anchor {
 static ANCHORS: OnceLock<[Dispatch; 2]> = OnceLock::new();
 
 /// `tracing::subscriber::set_default`, safe against sibling tests on other threads.
-pub fn scoped_subscriber(subscriber: impl Subscriber + Send + Sync + 'static) -> DefaultGuard {
+pub(crate) fn scoped_subscriber(
+    subscriber: impl Subscriber + Send + Sync + 'static,
+) -> DefaultGuard {
     ANCHORS.get_or_init(|| [Dispatch::new(Anchor), Dispatch::new(Anchor)]);
     let guard = tracing::subscriber::set_default(subscriber);
     // Repairs any callsite a sibling registered while the anchors were being set up.

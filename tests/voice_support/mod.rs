@@ -17,19 +17,19 @@ use twilio_webhook::payload::{
 const SAMPLES: &str = include_str!("../data/voice/samples.json");
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct Sample {
-    pub name: String,
+pub(crate) struct Sample {
+    pub(crate) name: String,
     #[serde(rename = "type")]
-    pub kind: String,
-    pub source: Vec<String>,
-    pub note: String,
-    pub params: Vec<(String, String)>,
-    pub url: Option<String>,
-    pub auth_token: Option<String>,
-    pub signature: Option<String>,
+    pub(crate) kind: String,
+    pub(crate) source: Vec<String>,
+    pub(crate) note: String,
+    pub(crate) params: Vec<(String, String)>,
+    pub(crate) url: Option<String>,
+    pub(crate) auth_token: Option<String>,
+    pub(crate) signature: Option<String>,
 }
 
-pub fn samples() -> Vec<Sample> {
+pub(crate) fn samples() -> Vec<Sample> {
     #[derive(Deserialize)]
     struct File {
         samples: Vec<Sample>,
@@ -39,14 +39,16 @@ pub fn samples() -> Vec<Sample> {
         .samples
 }
 
-pub fn sample(name: &str) -> Sample {
+pub(crate) fn sample(name: &str) -> Sample {
     samples()
         .into_iter()
         .find(|s| s.name == name)
         .unwrap_or_else(|| panic!("no sample {name}"))
 }
 
-pub fn encode<K: AsRef<str>, V: AsRef<str>>(pairs: impl IntoIterator<Item = (K, V)>) -> String {
+pub(crate) fn encode<K: AsRef<str>, V: AsRef<str>>(
+    pairs: impl IntoIterator<Item = (K, V)>,
+) -> String {
     let mut s = form_urlencoded::Serializer::new(String::new());
     for (k, v) in pairs {
         s.append_pair(k.as_ref(), v.as_ref());
@@ -55,11 +57,11 @@ pub fn encode<K: AsRef<str>, V: AsRef<str>>(pairs: impl IntoIterator<Item = (K, 
 }
 
 impl Sample {
-    pub fn body(&self) -> String {
+    pub(crate) fn body(&self) -> String {
         encode(self.params.iter().map(|(k, v)| (k, v)))
     }
     /// The body with `key` replaced (or appended), for variations on a documented sample.
-    pub fn with(&self, key: &str, value: &str) -> String {
+    pub(crate) fn with(&self, key: &str, value: &str) -> String {
         let mut params = self.params.clone();
         match params.iter_mut().find(|(k, _)| k == key) {
             Some(p) => p.1 = value.to_owned(),
@@ -71,7 +73,7 @@ impl Sample {
 
 /// Decodes `body` as the payload type named `kind` (a sample's `type`); the error text if
 /// that fails.
-pub fn decode_as(kind: &str, body: &[u8]) -> Result<(), String> {
+pub(crate) fn decode_as(kind: &str, body: &[u8]) -> Result<(), String> {
     let decoded = match kind {
         "IncomingCall" => IncomingCall::from_form(body).map(drop),
         "CallStatusCallback" => CallStatusCallback::from_form(body).map(drop),
@@ -84,18 +86,18 @@ pub fn decode_as(kind: &str, body: &[u8]) -> Result<(), String> {
 
 // ---------------------------------------------------------------- end to end over TCP
 
-pub const TOKEN: &str = "voice-e2e-auth-token";
+pub(crate) const TOKEN: &str = "voice-e2e-auth-token";
 /// The URL Twilio is configured with: the server sits behind a TLS terminator.
-pub const PUBLIC_BASE: &str = "https://voice.example.com";
+pub(crate) const PUBLIC_BASE: &str = "https://voice.example.com";
 
-pub const ROUTES: [(&str, &str); 4] = [
+pub(crate) const ROUTES: [(&str, &str); 4] = [
     ("IncomingCall", "/voice/incoming"),
     ("CallStatusCallback", "/voice/status"),
     ("GatherAction", "/voice/gather"),
     ("RecordingStatusCallback", "/voice/recording"),
 ];
 
-pub fn route_of(kind: &str) -> &'static str {
+pub(crate) fn route_of(kind: &str) -> &'static str {
     ROUTES
         .iter()
         .find(|(k, _)| *k == kind)
@@ -104,7 +106,7 @@ pub fn route_of(kind: &str) -> &'static str {
 }
 
 /// One HTTP/1.1 request over a fresh TCP connection (hyper's client), like Twilio's.
-pub async fn send(
+pub(crate) async fn send(
     addr: SocketAddr,
     method: &str,
     target: &str,
@@ -137,7 +139,7 @@ fn bytes_of(s: &str) -> hyper::body::Bytes {
 }
 
 /// Decodes the echoed JSON as the sample's type and compares it with a direct decode.
-pub fn assert_echo_matches(s: &Sample, echoed: &[u8]) {
+pub(crate) fn assert_echo_matches(s: &Sample, echoed: &[u8]) {
     fn same<T: DeserializeOwned + PartialEq + std::fmt::Debug>(
         name: &str,
         echoed: &[u8],
@@ -164,7 +166,7 @@ pub fn assert_echo_matches(s: &Sample, echoed: &[u8]) {
 /// Every sample (but the SDK signing example), signed, to the server at `addr`, as `POST`
 /// (parameters in the body) and as `GET` (in the query string); each must come back 200 with
 /// the JSON of what the handler decoded. Returns how many requests were sent.
-pub async fn every_sample_as_post_and_get(addr: SocketAddr) -> usize {
+pub(crate) async fn every_sample_as_post_and_get(addr: SocketAddr) -> usize {
     let webhooks: Vec<Sample> = samples()
         .into_iter()
         .filter(|s| s.name != "signature_vector")
@@ -204,7 +206,7 @@ pub async fn every_sample_as_post_and_get(addr: SocketAddr) -> usize {
 
 /// Tampered requests to the server at `addr`, each of which must be refused with 403: a body
 /// changed after signing, a query changed after signing, a `POST` signature on a `GET`.
-pub async fn tampered_requests_are_refused(addr: SocketAddr) {
+pub(crate) async fn tampered_requests_are_refused(addr: SocketAddr) {
     let s = sample("call_status_completed_human");
     let path = route_of(&s.kind);
     let url = format!("{PUBLIC_BASE}{path}");
@@ -227,7 +229,7 @@ pub async fn tampered_requests_are_refused(addr: SocketAddr) {
 
 /// A recording callback, authentic, sent to the call status route: verified, then refused by
 /// the typed payload. Returns the response.
-pub async fn recording_callback_to_the_status_route(addr: SocketAddr) -> (u16, String) {
+pub(crate) async fn recording_callback_to_the_status_route(addr: SocketAddr) -> (u16, String) {
     let path = route_of("CallStatusCallback");
     let rec = sample("recording_completed");
     let url = format!("{PUBLIC_BASE}{path}");

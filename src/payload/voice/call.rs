@@ -5,6 +5,7 @@ use super::{CallDirection, CallStatus};
 use crate::payload::PayloadError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::fmt;
 
 /// A call arriving at your Voice URL (or a TwiML App), decoded from Twilio's parameters.
 ///
@@ -27,7 +28,10 @@ use std::collections::BTreeMap;
 /// assert_eq!(call.from_country.as_deref(), Some("US"));
 /// # Ok::<(), twilio_webhook::payload::PayloadError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// `Debug` shows whether a `CallToken` came, never the token: it lets whoever holds it forward
+/// the call with the caller's ID.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct IncomingCall {
@@ -98,6 +102,73 @@ pub struct IncomingCall {
     /// Every other field, verbatim.
     #[serde(flatten)]
     pub extra: BTreeMap<String, String>,
+}
+
+impl fmt::Debug for IncomingCall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Destructured without `..`, so that a new field cannot be left out of `Debug`.
+        let Self {
+            call_sid,
+            account_sid,
+            from,
+            to,
+            call_status,
+            api_version,
+            direction,
+            forwarded_from,
+            caller_name,
+            parent_call_sid,
+            call_token,
+            from_city,
+            from_state,
+            from_zip,
+            from_country,
+            to_city,
+            to_state,
+            to_zip,
+            to_country,
+            sip_domain,
+            sip_username,
+            sip_call_id,
+            sip_source_ip,
+            extra,
+        } = self;
+        f.debug_struct("IncomingCall")
+            .field("call_sid", call_sid)
+            .field("account_sid", account_sid)
+            .field("from", from)
+            .field("to", to)
+            .field("call_status", call_status)
+            .field("api_version", api_version)
+            .field("direction", direction)
+            .field("forwarded_from", forwarded_from)
+            .field("caller_name", caller_name)
+            .field("parent_call_sid", parent_call_sid)
+            .field("call_token", &call_token.as_ref().map(|_| Redacted))
+            .field("from_city", from_city)
+            .field("from_state", from_state)
+            .field("from_zip", from_zip)
+            .field("from_country", from_country)
+            .field("to_city", to_city)
+            .field("to_state", to_state)
+            .field("to_zip", to_zip)
+            .field("to_country", to_country)
+            .field("sip_domain", sip_domain)
+            .field("sip_username", sip_username)
+            .field("sip_call_id", sip_call_id)
+            .field("sip_source_ip", sip_source_ip)
+            .field("extra", extra)
+            .finish()
+    }
+}
+
+/// Stands for a credential in `Debug` output.
+struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
 }
 
 impl IncomingCall {

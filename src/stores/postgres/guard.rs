@@ -1,9 +1,8 @@
 //! The replay guard's PostgreSQL store.
 
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 
 use sqlx::postgres::PgPool;
-use sqlx::Row;
 
 use crate::boxed::BoxFuture;
 use crate::guard::{ClaimState, ClaimToken, GuardKey, GuardStore, StoreError, StoredResponse};
@@ -90,7 +89,7 @@ const CLAIM: &str = "
 const CURRENT: &str = "
     SELECT token IS NULL AS completed,
            (extract(epoch FROM first_seen) * 1000)::bigint AS first_seen_ms,
-           status, content_type, body, body_omitted
+           status::bigint AS status, content_type, body, body_omitted
       FROM twilio_webhook_guard
      WHERE key = $1 AND expires_at > now()";
 
@@ -163,7 +162,7 @@ impl PostgresGuardStore {
                 .await
                 .map_err(StoreError::backend)?;
             if let Some(row) = row {
-                return current_state(&row);
+                return crate::stores::sql::guard_state(&row);
             }
         }
         Err(StoreError::Contended)
@@ -204,38 +203,6 @@ impl PostgresGuardStore {
 
 fn millis(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
-}
-
-fn current_state(row: &sqlx::postgres::PgRow) -> Result<ClaimState, StoreError> {
-    let get = |e| StoreError::Malformed(e);
-    let completed: bool = row.try_get("completed").map_err(|_| get("completed"))?;
-    let ms: i64 = row
-        .try_get("first_seen_ms")
-        .map_err(|_| get("first_seen"))?;
-    let first_seen = UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0));
-    if !completed {
-        return Ok(ClaimState::Held { first_seen });
-    }
-    let status: Option<i16> = row.try_get("status").map_err(|_| get("status"))?;
-    let status = status
-        .and_then(|s| u16::try_from(s).ok())
-        .ok_or(get("status"))?;
-    Ok(ClaimState::Completed {
-        first_seen,
-        response: StoredResponse {
-            status,
-            content_type: row
-                .try_get("content_type")
-                .map_err(|_| get("content_type"))?,
-            body: row
-                .try_get::<Option<Vec<u8>>, _>("body")
-                .map_err(|_| get("body"))?
-                .unwrap_or_default(),
-            body_omitted: row
-                .try_get("body_omitted")
-                .map_err(|_| get("body_omitted"))?,
-        },
-    })
 }
 
 impl GuardStore for PostgresGuardStore {

@@ -14,7 +14,7 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
-#[path = "common/workload.rs"]
+#[path = "../support/workload.rs"]
 mod workload;
 
 /// Warm up, find a batch size that takes >= 10% of the budget, then time
@@ -39,6 +39,8 @@ fn bench(mut f: impl FnMut()) -> f64 {
         }
         n *= 2;
     };
+    // An iteration count scaled to the time budget: `as` rounds it down (and saturates).
+    #[allow(clippy::cast_possible_truncation)]
     let n = ((n as f64) * budget / dt).max(1.0) as u64;
     let t = Instant::now();
     for _ in 0..n {

@@ -8,7 +8,7 @@
 use std::hint::black_box;
 use twilio_webhook::Verifier;
 
-#[path = "common/workload.rs"]
+#[path = "../support/workload.rs"]
 mod workload;
 
 fn main() {

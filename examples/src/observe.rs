@@ -8,7 +8,6 @@
 //!   events, other `warn`/`info` events breadcrumbs (see [`sentry_layers`]).
 //!   `SENTRY_ENVIRONMENT` and `SENTRY_RELEASE` are honoured by the SDK.
 //! - The attempt log: see `attempt_log.rs` beside this file.
-#![allow(dead_code)] // each demo uses a different subset
 
 use sentry::integrations::tracing::{BreadcrumbLayer, ErrorLayer};
 use tracing::{Level, Metadata, Subscriber};

@@ -3,61 +3,26 @@
 //! then SIGTERM: every request answered, exactly N rows with the right statuses, nothing
 //! dropped, no secret in any column. With PostgreSQL also: the database unreachable in the
 //! middle of the load (a proxy between server and database cut, then restored).
-#![cfg(all(
-    feature = "axum",
-    feature = "actix",
-    feature = "hyper",
-    feature = "tracing",
-    feature = "serde",
-    feature = "sqlite",
-    feature = "postgres"
-))]
 
+#[path = "../../tests/db_support/mod.rs"]
 mod db_support;
+mod support;
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+
+use support::{free_port, poll, Process};
 
 const TOKEN: &str = "e2e-token-SECRET-9c1d";
 const CREDENTIAL: &str = "Basic SECRET_basic_41aa";
 const INCOMING: &str = "/v1/webhooks/twilio";
 const SERVERS: [&str; 3] = ["axum_server", "actix_server", "hyper_server"];
 
-fn example(name: &str) -> PathBuf {
-    // tests run from target/<profile>/deps; examples are built into target/<profile>/examples.
-    let exe = std::env::current_exe().unwrap();
-    let path = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join(name);
-    assert!(
-        path.exists(),
-        "{} missing: build the examples (cargo test --all-features builds them)",
-        path.display()
-    );
-    path
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 struct Server {
-    child: Child,
+    process: Process,
     port: u16,
-    stdout: Arc<Mutex<String>>,
 }
 
 impl Server {
@@ -72,87 +37,31 @@ impl Server {
         rust_log: &str,
     ) -> Server {
         let port = free_port();
-        let mut cmd = Command::new(example(name));
-        cmd.env("PORT", port.to_string())
-            .env("BIND", "127.0.0.1")
-            .env("TWILIO_AUTH_TOKEN", TOKEN)
-            .env("PUBLIC_URL", format!("http://127.0.0.1:{port}"))
-            .env("RUST_LOG", rust_log)
-            .env("WEBHOOK_LOG_QUEUE", queue.to_string())
-            .env_remove("DATABASE_URL")
-            .env_remove("SENTRY_DSN")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        for (k, v) in store_env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().unwrap();
-        // Drained, so that a full pipe never blocks the server.
-        let stdout = Arc::new(Mutex::new(String::new()));
-        let mut pipe = child.stdout.take().unwrap();
-        let sink = stdout.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = pipe.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+        let process = Process::start(name, port, |cmd| {
+            cmd.env("TWILIO_AUTH_TOKEN", TOKEN)
+                .env("PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+                .env("RUST_LOG", rust_log)
+                .env("WEBHOOK_LOG_QUEUE", queue.to_string())
+                .env_remove("DATABASE_URL");
+            for (k, v) in store_env {
+                cmd.env(k, v);
             }
         });
-        let server = Server {
-            child,
-            port,
-            stdout,
-        };
-        poll("the server to listen", || {
-            TcpStream::connect(("127.0.0.1", port)).is_ok()
-        });
-        server
+        Server { process, port }
     }
 
     /// SIGTERM, then waits for a clean exit; the server's stdout.
     fn stop(mut self) -> String {
-        let ok = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "kill -TERM");
-        let mut status = None;
-        poll("the server to exit", || {
-            status = self.child.try_wait().unwrap();
-            status.is_some()
-        });
-        assert!(status.unwrap().success(), "exit status {status:?}");
+        let status = self.process.terminate();
+        assert!(status.success(), "exit status {status:?}");
         // The drain thread sees EOF once the process is gone.
         let mut out = String::new();
         poll("its output", || {
-            out = self.stdout.lock().unwrap().clone();
+            out = self.process.output();
             out.contains("attempt log:")
         });
         out
     }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Polls `cond` every 20 ms for at most 60 s.
-fn poll(what: &str, mut cond: impl FnMut() -> bool) {
-    for _ in 0..3000 {
-        if cond() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("gave up waiting for {what}");
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -465,11 +374,7 @@ fn a_slow_store_overflows_the_queue_requests_unaffected_drops_counted_and_report
     let codes = load(server.port, n, 0);
     assert_eq!(codes.values().sum::<usize>(), n, "every request answered");
     poll("drops reported", || {
-        server
-            .stdout
-            .lock()
-            .unwrap()
-            .contains("webhook_log_dropped")
+        server.process.output().contains("webhook_log_dropped")
     });
     rt.block_on(async {
         let mut c = locker;

@@ -1,7 +1,6 @@
-//! Shared by the demo servers (`axum_server`, `actix_server`, `hyper_server`): the original
-//! system's two endpoints, configuration from the environment, and ready-to-paste `curl`
-//! commands carrying valid signatures.
-#![allow(dead_code)] // each demo uses a different subset
+//! Shared by the demo servers (`axum_server`, `actix_server`, `hyper_server`): the two
+//! endpoints of a WhatsApp service (incoming messages, status callbacks), configuration from
+//! the environment, and ready-to-paste `curl` commands carrying valid signatures.
 
 use std::fmt::Write as _;
 

@@ -1,13 +1,14 @@
 //! The app the throughput measurements load: two axum routes doing the same handler work
 //! on the same form body, one of them behind `TwilioWebhook`. Shared by
-//! `examples/throughput_server.rs` (wrk, `benches/throughput/run.sh`),
-//! `benches/adapter.rs` (criterion, in process) and `examples/prof_adapter.rs` (callgrind).
+//! `benches/tools/throughput_server.rs` (wrk, `benches/throughput/run.sh`),
+//! `benches/adapter.rs` (criterion, in process) and `benches/tools/prof_adapter.rs` (callgrind).
 //!
 //! - `POST /plain`: no verification; `Form` still reads and decodes the whole body.
 //! - `POST /verified`: `TwilioWebhook<Form<..>>`.
 //!
-//! No attempt log and no tracing subscriber: apart from verification both routes do the
-//! same work, so the ratio of the two is the cost of the adapter alone.
+//! No attempt log, replay guard or tracing subscriber unless the caller adds them to the
+//! config (the throughput server does, on request): apart from verification both routes
+//! do the same work, so the ratio of the two is the cost of the adapter alone.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,12 +25,18 @@ type Params = Form<HashMap<String, String>>;
 const EMPTY_TWIML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
 
 /// The router, verifying `/verified` with `token` against the public base URL `base`.
-pub fn app(token: &str, base: &str) -> Result<Router, twilio_webhook::Error> {
-    let config = WebhookConfig::single_token(token, base)?;
-    Ok(Router::new()
+#[allow(dead_code)] // the throughput server builds its config itself (`app_with`)
+pub(crate) fn app(token: &str, base: &str) -> Result<Router, twilio_webhook::Error> {
+    Ok(app_with(WebhookConfig::single_token(token, base)?))
+}
+
+/// The router, verifying `/verified` with `config` (the throughput server adds an attempt
+/// log or a replay guard to it).
+pub(crate) fn app_with(config: WebhookConfig) -> Router {
+    Router::new()
         .route("/plain", post(plain))
         .route("/verified", post(verified))
-        .with_state(Arc::new(config)))
+        .with_state(Arc::new(config))
 }
 
 /// The handler work both routes share: look at the decoded form, answer empty TwiML.
@@ -45,5 +52,10 @@ async fn plain(Form(params): Params) -> impl IntoResponse {
 
 async fn verified(hook: TwilioWebhook<Params>) -> impl IntoResponse {
     let Form(params) = &hook.payload;
-    respond(params)
+    let response = respond(params);
+    // With a replay guard this stores the answer for repeats; without one it does nothing.
+    hook.completion
+        .complete(200, Some("text/xml"), EMPTY_TWIML.as_bytes())
+        .await;
+    response
 }

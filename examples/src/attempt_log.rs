@@ -5,7 +5,6 @@
 //! batch size (default 256). On SIGINT or SIGTERM a
 //! server stops accepting, finishes its requests, then [`DemoLog::shutdown`] writes what
 //! is queued.
-#![allow(dead_code)] // each demo uses a different subset
 
 use std::time::Duration;
 

@@ -3,10 +3,10 @@
 //! lesser rejections are breadcrumbs; accepted requests send nothing. Uses the sentry
 //! crate's in-memory test transport: no network.
 
+#[path = "../../tests/report_support/mod.rs"]
 mod report_support;
 
-#[path = "../examples/common/observe.rs"]
-mod observe;
+use twilio_webhook_examples::observe;
 
 use std::future::Future;
 

@@ -1,5 +1,5 @@
 //! Sends the `whatsapp_inbound` request N times through the axum app of
-//! `common/throughput_app.rs`, in process, for `valgrind --tool=callgrind`.
+//! `benches/support/throughput_app.rs`, in process, for `valgrind --tool=callgrind`.
 //!
 //!     cargo build --release --example prof_adapter --features axum
 //!     valgrind --tool=callgrind target/release/examples/prof_adapter verified 1000
@@ -7,11 +7,11 @@
 //! Instructions per request = (total at 2N - total at N) / N; `plain` is the same route
 //! without verification.
 
-#[path = "common/adapter_request.rs"]
+#[path = "../support/adapter_request.rs"]
 mod adapter_request;
-#[path = "common/throughput_app.rs"]
+#[path = "../support/throughput_app.rs"]
 mod throughput_app;
-#[path = "common/workload.rs"]
+#[path = "../support/workload.rs"]
 mod workload;
 
 use tower::ServiceExt as _;
