@@ -240,3 +240,61 @@ async fn debug_output_shows_no_body_and_no_full_key() {
     );
     assert!(shown.contains("body_len: 19"), "{shown}");
 }
+
+/// A store of the application's own: `GuardStore` stays implementable outside the crate
+/// (the crate's stores get it from a blanket impl). This one counts claims on the way to a
+/// `MemoryStore`.
+struct CountingStore {
+    inner: MemoryStore,
+    claims: std::sync::atomic::AtomicUsize,
+}
+
+impl GuardStore for CountingStore {
+    fn claim<'a>(
+        &'a self,
+        key: &'a twilio_webhook::guard::GuardKey,
+        token: &'a twilio_webhook::guard::ClaimToken,
+        lease: Duration,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = Result<twilio_webhook::guard::ClaimState, StoreError>>
+                + Send
+                + 'a,
+        >,
+    > {
+        self.claims
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.inner.claim(key, token, lease)
+    }
+
+    fn complete<'a>(
+        &'a self,
+        key: &'a twilio_webhook::guard::GuardKey,
+        token: &'a twilio_webhook::guard::ClaimToken,
+        response: twilio_webhook::guard::StoredResponse,
+        window: Duration,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<bool, StoreError>> + Send + 'a>>
+    {
+        self.inner.complete(key, token, response, window)
+    }
+
+    fn release<'a>(
+        &'a self,
+        key: &'a twilio_webhook::guard::GuardKey,
+        token: &'a twilio_webhook::guard::ClaimToken,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<bool, StoreError>> + Send + 'a>>
+    {
+        self.inner.release(key, token)
+    }
+}
+
+#[tokio::test]
+async fn an_application_store_implements_guard_store() {
+    let store = Arc::new(CountingStore {
+        inner: MemoryStore::new(100),
+        claims: std::sync::atomic::AtomicUsize::new(0),
+    });
+    let shared: Arc<dyn GuardStore> = Arc::clone(&store) as Arc<dyn GuardStore>;
+    support::failed_first_delivery_is_retried(Arc::clone(&shared), shared).await;
+    assert!(store.claims.load(std::sync::atomic::Ordering::Relaxed) >= 2);
+}

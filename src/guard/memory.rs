@@ -1,5 +1,6 @@
 //! The in-memory store: one process, bounded, sharded.
 
+use core::future::Future;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -8,8 +9,8 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
 use super::key::{ClaimToken, GuardKey};
-use super::store::{ClaimState, GuardStore, StoreError, StoredResponse};
-use crate::boxed::BoxFuture;
+use super::store::{ClaimState, StoreError, StoredResponse};
+use super::unboxed::UnboxedStore;
 
 /// Claims in this process's memory: for a single replica, and for tests.
 ///
@@ -198,34 +199,31 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-impl GuardStore for MemoryStore {
-    fn claim<'a>(
-        &'a self,
-        key: &'a GuardKey,
-        token: &'a ClaimToken,
+impl UnboxedStore for MemoryStore {
+    fn claim_unboxed(
+        &self,
+        key: &GuardKey,
+        token: &ClaimToken,
         lease: Duration,
-    ) -> BoxFuture<'a, Result<ClaimState, StoreError>> {
-        let r = self.claim_now(key, token, lease);
-        Box::pin(async move { r })
+    ) -> impl Future<Output = Result<ClaimState, StoreError>> + Send {
+        core::future::ready(self.claim_now(key, token, lease))
     }
 
-    fn complete<'a>(
-        &'a self,
-        key: &'a GuardKey,
-        token: &'a ClaimToken,
+    fn complete_unboxed(
+        &self,
+        key: &GuardKey,
+        token: &ClaimToken,
         response: StoredResponse,
         window: Duration,
-    ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        let r = self.complete_now(key, token, response, window);
-        Box::pin(async move { Ok(r) })
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        core::future::ready(Ok(self.complete_now(key, token, response, window)))
     }
 
-    fn release<'a>(
-        &'a self,
-        key: &'a GuardKey,
-        token: &'a ClaimToken,
-    ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        let r = self.release_now(key, token);
-        Box::pin(async move { Ok(r) })
+    fn release_unboxed(
+        &self,
+        key: &GuardKey,
+        token: &ClaimToken,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        core::future::ready(Ok(self.release_now(key, token)))
     }
 }

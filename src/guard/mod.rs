@@ -115,6 +115,7 @@ mod handle;
 mod key;
 mod memory;
 mod store;
+mod unboxed;
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -127,6 +128,7 @@ pub use handle::ClaimHandle;
 pub use key::{ClaimToken, GuardKey};
 pub use memory::MemoryStore;
 pub use store::{ClaimState, GuardStore, StoreError, StoredResponse};
+pub(crate) use unboxed::UnboxedStore;
 
 /// A guard operation failed.
 #[derive(Debug, thiserror::Error)]

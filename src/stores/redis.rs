@@ -5,8 +5,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use redis::aio::ConnectionManager;
 use redis::Script;
 
-use crate::boxed::BoxFuture;
-use crate::guard::{ClaimState, ClaimToken, GuardKey, GuardStore, StoreError, StoredResponse};
+use crate::guard::{ClaimState, ClaimToken, GuardKey, StoreError, StoredResponse, UnboxedStore};
 
 /// Guard claims in Redis, shared by every replica that uses the server.
 ///
@@ -117,8 +116,10 @@ impl RedisGuardStore {
     fn key(&self, key: &GuardKey) -> String {
         format!("{}{}", self.prefix, key.to_hex())
     }
+}
 
-    async fn claim_key(
+impl UnboxedStore for RedisGuardStore {
+    async fn claim_unboxed(
         &self,
         key: &GuardKey,
         token: &ClaimToken,
@@ -138,11 +139,11 @@ impl RedisGuardStore {
         }
     }
 
-    async fn complete_key(
+    async fn complete_unboxed(
         &self,
         key: &GuardKey,
         token: &ClaimToken,
-        response: &StoredResponse,
+        response: StoredResponse,
         window: Duration,
     ) -> Result<bool, StoreError> {
         let ct = response.content_type.as_deref().unwrap_or("");
@@ -168,7 +169,11 @@ impl RedisGuardStore {
         Ok(done == 1)
     }
 
-    async fn release_key(&self, key: &GuardKey, token: &ClaimToken) -> Result<bool, StoreError> {
+    async fn release_unboxed(
+        &self,
+        key: &GuardKey,
+        token: &ClaimToken,
+    ) -> Result<bool, StoreError> {
         let done: i64 = self
             .release
             .key(self.key(key))
@@ -238,35 +243,6 @@ fn parse(v: &[u8]) -> Result<ClaimState, StoreError> {
             })
         }
         _ => Err(StoreError::Malformed("record kind")),
-    }
-}
-
-impl GuardStore for RedisGuardStore {
-    fn claim<'a>(
-        &'a self,
-        key: &'a GuardKey,
-        token: &'a ClaimToken,
-        lease: Duration,
-    ) -> BoxFuture<'a, Result<ClaimState, StoreError>> {
-        Box::pin(self.claim_key(key, token, lease))
-    }
-
-    fn complete<'a>(
-        &'a self,
-        key: &'a GuardKey,
-        token: &'a ClaimToken,
-        response: StoredResponse,
-        window: Duration,
-    ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(async move { self.complete_key(key, token, &response, window).await })
-    }
-
-    fn release<'a>(
-        &'a self,
-        key: &'a GuardKey,
-        token: &'a ClaimToken,
-    ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(self.release_key(key, token))
     }
 }
 

@@ -2,7 +2,11 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use crate::guard::{ClaimState, StoreError as GuardStoreError, StoredResponse};
+use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Type};
+
+use crate::guard::{
+    ClaimState, ClaimToken, GuardKey, StoreError as GuardStoreError, StoredResponse, UnboxedStore,
+};
 use crate::report::StoreError;
 
 /// One schema change, applied once and recorded under its `name`.
@@ -82,7 +86,7 @@ pub(super) fn cutoff(retention: std::time::Duration) -> String {
 
 /// The replay guard's current claim from the row both SQL guard stores select: `completed`,
 /// `first_seen_ms` (Unix ms), `status`, `content_type`, `body` and `body_omitted`.
-pub(super) fn guard_state<'r, R>(row: &'r R) -> Result<ClaimState, GuardStoreError>
+fn guard_state<'r, R>(row: &'r R) -> Result<ClaimState, GuardStoreError>
 where
     R: sqlx::Row,
     &'static str: sqlx::ColumnIndex<R>,
@@ -120,6 +124,133 @@ where
             body_omitted,
         },
     })
+}
+
+/// A replay guard store on a sqlx pool: its dialect's statements and bind types. The
+/// claim loop, completion and release are written once, in the blanket [`UnboxedStore`]
+/// impl below.
+pub(super) trait SqlGuardStore: Send + Sync + 'static {
+    type Db: Database;
+    /// How the dialect binds a lease or window in milliseconds.
+    type Millis: for<'q> Encode<'q, Self::Db> + Type<Self::Db> + Send + 'static;
+    /// How the dialect binds an HTTP status.
+    type Status: for<'q> Encode<'q, Self::Db> + Type<Self::Db> + Send + 'static;
+
+    /// Takes the key if free: `1` key, `2` token, `3` lease; one row when claimed.
+    const CLAIM: &'static str;
+    /// The live row of key `1`, in the columns [`guard_state`] reads.
+    const CURRENT: &'static str;
+    /// Compare-and-set completion: `1` key, `2` token, `3` window, `4` status,
+    /// `5` content type, `6` body, `7` body omitted.
+    const COMPLETE: &'static str;
+    /// Compare-and-set release: `1` key, `2` token.
+    const RELEASE: &'static str;
+    /// Deletes the rows whose lease or window expired.
+    const PURGE: &'static str;
+
+    fn pool(&self) -> &Pool<Self::Db>;
+    fn millis(d: Duration) -> Self::Millis;
+    fn status(status: u16) -> Result<Self::Status, GuardStoreError>;
+    fn rows_affected(done: &<Self::Db as Database>::QueryResult) -> u64;
+}
+
+/// `purge_expired` of both SQL guard stores.
+pub(super) async fn purge_expired<S, DB>(store: &S) -> Result<u64, GuardStoreError>
+where
+    S: SqlGuardStore<Db = DB>,
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+{
+    let done = sqlx::query(S::PURGE)
+        .execute(store.pool())
+        .await
+        .map_err(GuardStoreError::backend)?;
+    Ok(S::rows_affected(&done))
+}
+
+/// How often a claim is retried when the row it lost to vanished before it could be read
+/// (released or expired in between): each retry is a fresh atomic claim.
+const CLAIM_ATTEMPTS: usize = 8;
+
+impl<S, DB> UnboxedStore for S
+where
+    S: SqlGuardStore<Db = DB>,
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+    &'static str: sqlx::ColumnIndex<DB::Row>,
+    for<'r> bool: sqlx::Decode<'r, DB>,
+    for<'r> i64: sqlx::Decode<'r, DB> + Type<DB>,
+    for<'r> String: sqlx::Decode<'r, DB> + Type<DB>,
+    for<'r> Vec<u8>: sqlx::Decode<'r, DB> + Type<DB>,
+{
+    async fn claim_unboxed(
+        &self,
+        key: &GuardKey,
+        token: &ClaimToken,
+        lease: Duration,
+    ) -> Result<ClaimState, GuardStoreError> {
+        for _ in 0..CLAIM_ATTEMPTS {
+            let claimed = sqlx::query(S::CLAIM)
+                .bind(key.as_bytes().as_slice())
+                .bind(token.as_bytes().as_slice())
+                .bind(S::millis(lease))
+                .fetch_optional(self.pool())
+                .await
+                .map_err(GuardStoreError::backend)?;
+            if claimed.is_some() {
+                return Ok(ClaimState::Claimed);
+            }
+            let row = sqlx::query(S::CURRENT)
+                .bind(key.as_bytes().as_slice())
+                .fetch_optional(self.pool())
+                .await
+                .map_err(GuardStoreError::backend)?;
+            if let Some(row) = row {
+                return guard_state(&row);
+            }
+        }
+        Err(GuardStoreError::Contended)
+    }
+
+    async fn complete_unboxed(
+        &self,
+        key: &GuardKey,
+        token: &ClaimToken,
+        response: StoredResponse,
+        window: Duration,
+    ) -> Result<bool, GuardStoreError> {
+        let done = sqlx::query(S::COMPLETE)
+            .bind(key.as_bytes().as_slice())
+            .bind(token.as_bytes().as_slice())
+            .bind(S::millis(window))
+            .bind(S::status(response.status)?)
+            .bind(response.content_type.as_deref())
+            .bind(response.body.as_slice())
+            .bind(response.body_omitted)
+            .execute(self.pool())
+            .await
+            .map_err(GuardStoreError::backend)?;
+        Ok(S::rows_affected(&done) == 1)
+    }
+
+    async fn release_unboxed(
+        &self,
+        key: &GuardKey,
+        token: &ClaimToken,
+    ) -> Result<bool, GuardStoreError> {
+        let done = sqlx::query(S::RELEASE)
+            .bind(key.as_bytes().as_slice())
+            .bind(token.as_bytes().as_slice())
+            .execute(self.pool())
+            .await
+            .map_err(GuardStoreError::backend)?;
+        Ok(S::rows_affected(&done) == 1)
+    }
 }
 
 /// The columns a store inserts, in the order it binds them.

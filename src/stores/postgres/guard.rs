@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use sqlx::postgres::PgPool;
 
-use crate::boxed::BoxFuture;
-use crate::guard::{ClaimState, ClaimToken, GuardKey, GuardStore, StoreError, StoredResponse};
+use crate::guard::StoreError;
+use crate::stores::sql::SqlGuardStore;
 
 /// Guard claims in PostgreSQL, shared by every replica that uses the database.
 ///
@@ -74,39 +74,6 @@ const SCHEMA: &[&str] = &[
         ON twilio_webhook_guard (expires_at)",
 ];
 
-const CLAIM: &str = "
-    INSERT INTO twilio_webhook_guard AS g (key, token, first_seen, expires_at)
-    VALUES ($1, $2, now(), now() + interval '1 millisecond' * $3::float8)
-    ON CONFLICT (key) DO UPDATE
-       SET token = EXCLUDED.token,
-           -- a lapsed claim keeps its first sighting; an expired completion starts anew
-           first_seen = CASE WHEN g.token IS NULL THEN EXCLUDED.first_seen ELSE g.first_seen END,
-           expires_at = EXCLUDED.expires_at,
-           status = NULL, content_type = NULL, body = NULL, body_omitted = FALSE
-     WHERE g.expires_at <= now()
-    RETURNING 1";
-
-const CURRENT: &str = "
-    SELECT token IS NULL AS completed,
-           (extract(epoch FROM first_seen) * 1000)::bigint AS first_seen_ms,
-           status::bigint AS status, content_type, body, body_omitted
-      FROM twilio_webhook_guard
-     WHERE key = $1 AND expires_at > now()";
-
-const COMPLETE: &str = "
-    UPDATE twilio_webhook_guard
-       SET token = NULL, expires_at = now() + interval '1 millisecond' * $3::float8,
-           status = $4, content_type = $5, body = $6, body_omitted = $7
-     WHERE key = $1 AND token = $2 AND expires_at > now()";
-
-const RELEASE: &str = "DELETE FROM twilio_webhook_guard WHERE key = $1 AND token = $2";
-
-const PURGE: &str = "DELETE FROM twilio_webhook_guard WHERE expires_at <= now()";
-
-/// How often a claim is retried when the row it lost to vanished before it could be read
-/// (released or expired in between): each retry is a fresh atomic claim.
-const CLAIM_ATTEMPTS: usize = 8;
-
 impl PostgresGuardStore {
     /// A store on `pool`. Call [`ensure_schema`](Self::ensure_schema) once at start-up.
     pub fn new(pool: PgPool) -> Self {
@@ -132,104 +99,57 @@ impl PostgresGuardStore {
 
     /// Deletes rows whose lease or window expired; returns how many.
     pub async fn purge_expired(&self) -> Result<u64, StoreError> {
-        let done = sqlx::query(PURGE)
-            .execute(&self.pool)
-            .await
-            .map_err(StoreError::backend)?;
-        Ok(done.rows_affected())
-    }
-
-    async fn claim_row(
-        &self,
-        key: &GuardKey,
-        token: &ClaimToken,
-        lease: Duration,
-    ) -> Result<ClaimState, StoreError> {
-        for _ in 0..CLAIM_ATTEMPTS {
-            let claimed = sqlx::query(CLAIM)
-                .bind(&key.as_bytes()[..])
-                .bind(&token.as_bytes()[..])
-                .bind(millis(lease))
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(StoreError::backend)?;
-            if claimed.is_some() {
-                return Ok(ClaimState::Claimed);
-            }
-            let row = sqlx::query(CURRENT)
-                .bind(&key.as_bytes()[..])
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(StoreError::backend)?;
-            if let Some(row) = row {
-                return crate::stores::sql::guard_state(&row);
-            }
-        }
-        Err(StoreError::Contended)
-    }
-
-    async fn complete_row(
-        &self,
-        key: &GuardKey,
-        token: &ClaimToken,
-        response: &StoredResponse,
-        window: Duration,
-    ) -> Result<bool, StoreError> {
-        let status = i16::try_from(response.status).map_err(|_| StoreError::Malformed("status"))?;
-        let done = sqlx::query(COMPLETE)
-            .bind(&key.as_bytes()[..])
-            .bind(&token.as_bytes()[..])
-            .bind(millis(window))
-            .bind(status)
-            .bind(response.content_type.as_deref())
-            .bind(&response.body[..])
-            .bind(response.body_omitted)
-            .execute(&self.pool)
-            .await
-            .map_err(StoreError::backend)?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn release_row(&self, key: &GuardKey, token: &ClaimToken) -> Result<bool, StoreError> {
-        let done = sqlx::query(RELEASE)
-            .bind(&key.as_bytes()[..])
-            .bind(&token.as_bytes()[..])
-            .execute(&self.pool)
-            .await
-            .map_err(StoreError::backend)?;
-        Ok(done.rows_affected() == 1)
+        crate::stores::sql::purge_expired(self).await
     }
 }
 
-fn millis(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
+impl SqlGuardStore for PostgresGuardStore {
+    type Db = sqlx::Postgres;
+    type Millis = f64;
+    type Status = i16;
 
-impl GuardStore for PostgresGuardStore {
-    fn claim<'a>(
-        &'a self,
-        key: &'a GuardKey,
-        token: &'a ClaimToken,
-        lease: Duration,
-    ) -> BoxFuture<'a, Result<ClaimState, StoreError>> {
-        Box::pin(self.claim_row(key, token, lease))
+    const CLAIM: &'static str = "
+    INSERT INTO twilio_webhook_guard AS g (key, token, first_seen, expires_at)
+    VALUES ($1, $2, now(), now() + interval '1 millisecond' * $3::float8)
+    ON CONFLICT (key) DO UPDATE
+       SET token = EXCLUDED.token,
+           -- a lapsed claim keeps its first sighting; an expired completion starts anew
+           first_seen = CASE WHEN g.token IS NULL THEN EXCLUDED.first_seen ELSE g.first_seen END,
+           expires_at = EXCLUDED.expires_at,
+           status = NULL, content_type = NULL, body = NULL, body_omitted = FALSE
+     WHERE g.expires_at <= now()
+    RETURNING 1";
+
+    const CURRENT: &'static str = "
+    SELECT token IS NULL AS completed,
+           (extract(epoch FROM first_seen) * 1000)::bigint AS first_seen_ms,
+           status::bigint AS status, content_type, body, body_omitted
+      FROM twilio_webhook_guard
+     WHERE key = $1 AND expires_at > now()";
+
+    const COMPLETE: &'static str = "
+    UPDATE twilio_webhook_guard
+       SET token = NULL, expires_at = now() + interval '1 millisecond' * $3::float8,
+           status = $4, content_type = $5, body = $6, body_omitted = $7
+     WHERE key = $1 AND token = $2 AND expires_at > now()";
+
+    const RELEASE: &'static str = "DELETE FROM twilio_webhook_guard WHERE key = $1 AND token = $2";
+
+    const PURGE: &'static str = "DELETE FROM twilio_webhook_guard WHERE expires_at <= now()";
+
+    fn pool(&self) -> &PgPool {
+        &self.pool
     }
 
-    fn complete<'a>(
-        &'a self,
-        key: &'a GuardKey,
-        token: &'a ClaimToken,
-        response: StoredResponse,
-        window: Duration,
-    ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(async move { self.complete_row(key, token, &response, window).await })
+    fn millis(d: Duration) -> f64 {
+        d.as_secs_f64() * 1000.0
     }
 
-    fn release<'a>(
-        &'a self,
-        key: &'a GuardKey,
-        token: &'a ClaimToken,
-    ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(self.release_row(key, token))
+    fn status(status: u16) -> Result<i16, StoreError> {
+        i16::try_from(status).map_err(|_| StoreError::Malformed("status"))
+    }
+
+    fn rows_affected(done: &sqlx::postgres::PgQueryResult) -> u64 {
+        done.rows_affected()
     }
 }

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use sqlx::sqlite::SqlitePool;
 
-use crate::boxed::BoxFuture;
-use crate::guard::{ClaimState, ClaimToken, GuardKey, GuardStore, StoreError, StoredResponse};
+use crate::guard::StoreError;
+use crate::stores::sql::SqlGuardStore;
 
 /// Guard claims in SQLite: for replicas on one machine sharing one database file.
 ///
@@ -81,53 +81,6 @@ const SCHEMA: &[&str] = &[
         ON twilio_webhook_guard (expires_at)",
 ];
 
-const CLAIM: &str = concat!(
-    "INSERT INTO twilio_webhook_guard (key, token, first_seen, expires_at)
-     VALUES (?1, ?2, ",
-    now_ms!(),
-    ", ",
-    now_ms!(),
-    " + ?3)
-     ON CONFLICT (key) DO UPDATE
-        SET token = excluded.token,
-            first_seen = CASE WHEN twilio_webhook_guard.token IS NULL
-                              THEN excluded.first_seen
-                              ELSE twilio_webhook_guard.first_seen END,
-            expires_at = excluded.expires_at,
-            status = NULL, content_type = NULL, body = NULL, body_omitted = 0
-      WHERE twilio_webhook_guard.expires_at <= ",
-    now_ms!(),
-    "
-     RETURNING 1"
-);
-
-const CURRENT: &str = concat!(
-    "SELECT token IS NULL AS completed, first_seen AS first_seen_ms, status, content_type, body,
-            body_omitted
-       FROM twilio_webhook_guard
-      WHERE key = ?1 AND expires_at > ",
-    now_ms!()
-);
-
-const COMPLETE: &str = concat!(
-    "UPDATE twilio_webhook_guard
-        SET token = NULL, expires_at = ",
-    now_ms!(),
-    " + ?3, status = ?4, content_type = ?5, body = ?6, body_omitted = ?7
-      WHERE key = ?1 AND token = ?2 AND expires_at > ",
-    now_ms!()
-);
-
-const RELEASE: &str = "DELETE FROM twilio_webhook_guard WHERE key = ?1 AND token = ?2";
-
-const PURGE: &str = concat!(
-    "DELETE FROM twilio_webhook_guard WHERE expires_at <= ",
-    now_ms!()
-);
-
-/// Retries of a claim whose conflicting row vanished before it was read.
-const CLAIM_ATTEMPTS: usize = 8;
-
 impl SqliteGuardStore {
     /// A store on `pool`. Call [`ensure_schema`](Self::ensure_schema) once at start-up.
     pub fn new(pool: SqlitePool) -> Self {
@@ -147,103 +100,72 @@ impl SqliteGuardStore {
 
     /// Deletes rows whose lease or window expired; returns how many.
     pub async fn purge_expired(&self) -> Result<u64, StoreError> {
-        let done = sqlx::query(PURGE)
-            .execute(&self.pool)
-            .await
-            .map_err(StoreError::backend)?;
-        Ok(done.rows_affected())
-    }
-
-    async fn claim_row(
-        &self,
-        key: &GuardKey,
-        token: &ClaimToken,
-        lease: Duration,
-    ) -> Result<ClaimState, StoreError> {
-        for _ in 0..CLAIM_ATTEMPTS {
-            let claimed = sqlx::query(CLAIM)
-                .bind(&key.as_bytes()[..])
-                .bind(&token.as_bytes()[..])
-                .bind(millis(lease))
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(StoreError::backend)?;
-            if claimed.is_some() {
-                return Ok(ClaimState::Claimed);
-            }
-            let row = sqlx::query(CURRENT)
-                .bind(&key.as_bytes()[..])
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(StoreError::backend)?;
-            if let Some(row) = row {
-                return crate::stores::sql::guard_state(&row);
-            }
-        }
-        Err(StoreError::Contended)
-    }
-
-    async fn complete_row(
-        &self,
-        key: &GuardKey,
-        token: &ClaimToken,
-        response: &StoredResponse,
-        window: Duration,
-    ) -> Result<bool, StoreError> {
-        let done = sqlx::query(COMPLETE)
-            .bind(&key.as_bytes()[..])
-            .bind(&token.as_bytes()[..])
-            .bind(millis(window))
-            .bind(i64::from(response.status))
-            .bind(response.content_type.as_deref())
-            .bind(&response.body[..])
-            .bind(response.body_omitted)
-            .execute(&self.pool)
-            .await
-            .map_err(StoreError::backend)?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn release_row(&self, key: &GuardKey, token: &ClaimToken) -> Result<bool, StoreError> {
-        let done = sqlx::query(RELEASE)
-            .bind(&key.as_bytes()[..])
-            .bind(&token.as_bytes()[..])
-            .execute(&self.pool)
-            .await
-            .map_err(StoreError::backend)?;
-        Ok(done.rows_affected() == 1)
+        crate::stores::sql::purge_expired(self).await
     }
 }
 
-fn millis(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-}
+impl SqlGuardStore for SqliteGuardStore {
+    type Db = sqlx::Sqlite;
+    type Millis = i64;
+    type Status = i64;
 
-impl GuardStore for SqliteGuardStore {
-    fn claim<'a>(
-        &'a self,
-        key: &'a GuardKey,
-        token: &'a ClaimToken,
-        lease: Duration,
-    ) -> BoxFuture<'a, Result<ClaimState, StoreError>> {
-        Box::pin(self.claim_row(key, token, lease))
+    const CLAIM: &'static str = concat!(
+        "INSERT INTO twilio_webhook_guard (key, token, first_seen, expires_at)
+     VALUES (?1, ?2, ",
+        now_ms!(),
+        ", ",
+        now_ms!(),
+        " + ?3)
+     ON CONFLICT (key) DO UPDATE
+        SET token = excluded.token,
+            first_seen = CASE WHEN twilio_webhook_guard.token IS NULL
+                              THEN excluded.first_seen
+                              ELSE twilio_webhook_guard.first_seen END,
+            expires_at = excluded.expires_at,
+            status = NULL, content_type = NULL, body = NULL, body_omitted = 0
+      WHERE twilio_webhook_guard.expires_at <= ",
+        now_ms!(),
+        "
+     RETURNING 1"
+    );
+
+    const CURRENT: &'static str = concat!(
+        "SELECT token IS NULL AS completed, first_seen AS first_seen_ms, status, content_type,
+            body, body_omitted
+       FROM twilio_webhook_guard
+      WHERE key = ?1 AND expires_at > ",
+        now_ms!()
+    );
+
+    const COMPLETE: &'static str = concat!(
+        "UPDATE twilio_webhook_guard
+        SET token = NULL, expires_at = ",
+        now_ms!(),
+        " + ?3, status = ?4, content_type = ?5, body = ?6, body_omitted = ?7
+      WHERE key = ?1 AND token = ?2 AND expires_at > ",
+        now_ms!()
+    );
+
+    const RELEASE: &'static str = "DELETE FROM twilio_webhook_guard WHERE key = ?1 AND token = ?2";
+
+    const PURGE: &'static str = concat!(
+        "DELETE FROM twilio_webhook_guard WHERE expires_at <= ",
+        now_ms!()
+    );
+
+    fn pool(&self) -> &SqlitePool {
+        &self.pool
     }
 
-    fn complete<'a>(
-        &'a self,
-        key: &'a GuardKey,
-        token: &'a ClaimToken,
-        response: StoredResponse,
-        window: Duration,
-    ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(async move { self.complete_row(key, token, &response, window).await })
+    fn millis(d: Duration) -> i64 {
+        i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
     }
 
-    fn release<'a>(
-        &'a self,
-        key: &'a GuardKey,
-        token: &'a ClaimToken,
-    ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(self.release_row(key, token))
+    fn status(status: u16) -> Result<i64, StoreError> {
+        Ok(i64::from(status))
+    }
+
+    fn rows_affected(done: &sqlx::sqlite::SqliteQueryResult) -> u64 {
+        done.rows_affected()
     }
 }
