@@ -20,17 +20,19 @@ pub struct ClaimHandle {
     token: ClaimToken,
     window: Duration,
     response_cap: usize,
+    /// For the events only (an allocation a build without them does not make).
+    #[cfg(feature = "tracing")]
     tenant_id: Option<Arc<str>>,
     finished: bool,
 }
 
 impl core::fmt::Debug for ClaimHandle {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("ClaimHandle")
-            .field("key", &self.key)
-            .field("tenant_id", &self.tenant_id)
-            .field("finished", &self.finished)
-            .finish_non_exhaustive()
+        let mut d = f.debug_struct("ClaimHandle");
+        d.field("key", &self.key);
+        #[cfg(feature = "tracing")]
+        d.field("tenant_id", &self.tenant_id);
+        d.field("finished", &self.finished).finish_non_exhaustive()
     }
 }
 
@@ -41,7 +43,7 @@ impl ClaimHandle {
         token: ClaimToken,
         window: Duration,
         response_cap: usize,
-        tenant_id: Option<Arc<str>>,
+        #[cfg(feature = "tracing")] tenant_id: Option<Arc<str>>,
     ) -> Self {
         ClaimHandle {
             store,
@@ -49,6 +51,7 @@ impl ClaimHandle {
             token,
             window,
             response_cap,
+            #[cfg(feature = "tracing")]
             tenant_id,
             finished: false,
         }
@@ -159,6 +162,7 @@ impl Drop for ClaimHandle {
         };
         let store = Arc::clone(&self.store);
         let (key, token) = (self.key, self.token);
+        #[cfg(feature = "tracing")]
         let _tenant = self.tenant_id.take();
         runtime.spawn(async move {
             if let Err(_e) = store.release(&key, &token).await {

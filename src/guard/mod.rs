@@ -281,7 +281,9 @@ impl Guard {
     pub async fn claim(&self, tenant: Option<&str>, mac: &[u8]) -> Claim {
         let key = GuardKey::new(tenant, mac);
         let token = ClaimToken::random();
-        let deadline = tokio::time::Instant::now() + self.config.wait;
+        // Set when the store first reports the delivery held, not before the first claim:
+        // a first delivery then reads no clock here (the store reads its own).
+        let mut deadline = None;
         loop {
             let state = match self.store.claim(&key, &token, self.config.lease).await {
                 Ok(state) => state,
@@ -295,6 +297,7 @@ impl Guard {
                         token,
                         self.config.window,
                         self.config.response_cap,
+                        #[cfg(feature = "tracing")]
                         tenant.map(Arc::from),
                     ))
                 }
@@ -325,6 +328,7 @@ impl Guard {
                         });
                     }
                     let now = tokio::time::Instant::now();
+                    let deadline = *deadline.get_or_insert(now + self.config.wait);
                     if now >= deadline {
                         let status = self.config.in_progress_status;
                         #[cfg(feature = "tracing")]
