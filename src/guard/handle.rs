@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::key::{ClaimToken, GuardKey};
-use super::store::{GuardStore, StoredResponse};
+use super::store::{GuardStore, StoredResponseRef};
 use super::GuardError;
 
 /// The claim on a first delivery, held while its handler runs. Finish it with
@@ -94,14 +94,10 @@ impl ClaimHandle {
         }
         self.finished = true;
         let body_omitted = body.len() > self.response_cap;
-        let response = StoredResponse {
+        let response = StoredResponseRef {
             status,
-            content_type: content_type.map(str::to_owned),
-            body: if body_omitted {
-                Vec::new()
-            } else {
-                body.to_vec()
-            },
+            content_type,
+            body: if body_omitted { &[] } else { body },
             body_omitted,
         };
         let result = match self

@@ -1,6 +1,6 @@
 //! The in-memory store: one process, bounded, sharded.
 
-use std::collections::HashMap;
+use std::collections::hash_map::{self, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
 use super::key::{ClaimToken, GuardKey};
-use super::store::{ClaimState, GuardStore, StoreError, StoredResponse};
+use super::store::{ClaimState, GuardStore, StoreError, StoredResponse, StoredResponseRef};
 use crate::boxed::BoxFuture;
 
 /// Claims in this process's memory: for a single replica, and for tests.
@@ -151,40 +151,46 @@ impl MemoryStore {
     ) -> Result<ClaimState, StoreError> {
         let now = Instant::now();
         let mut shard = self.shard(key);
-        let mut first_seen = now;
-        match shard.map.get(key) {
-            Some(e) if e.expires > now => {
-                let first_seen = self.wall_time(e.first_seen);
-                return Ok(match &e.state {
-                    State::Completed(response) => ClaimState::Completed {
-                        first_seen,
-                        response: StoredResponse::clone(response),
-                    },
-                    State::Held(_) => ClaimState::Held { first_seen },
+        let map = &mut shard.map;
+        if map.len() >= self.shard_capacity && !map.contains_key(key) {
+            map.retain(|_, e| e.expires > now);
+            if map.len() >= self.shard_capacity {
+                return Err(StoreError::Full {
+                    capacity: self.capacity,
                 });
             }
-            // A lapsed claim is taken over: the delivery was first seen then.
-            Some(e) if matches!(e.state, State::Held(_)) => first_seen = e.first_seen,
-            Some(_) => {}
-            None => {
-                if shard.map.len() >= self.shard_capacity {
-                    shard.map.retain(|_, e| e.expires > now);
-                }
-                if shard.map.len() >= self.shard_capacity {
-                    return Err(StoreError::Full {
-                        capacity: self.capacity,
+        }
+        let held = Entry {
+            state: State::Held(*token),
+            first_seen: now,
+            expires: now + lease,
+        };
+        // One lookup: a free key is claimed in the slot it was looked up in.
+        match map.entry(*key) {
+            hash_map::Entry::Vacant(slot) => {
+                slot.insert(held);
+            }
+            hash_map::Entry::Occupied(mut slot) => {
+                let e = slot.get_mut();
+                if e.expires > now {
+                    let first_seen = self.wall_time(e.first_seen);
+                    return Ok(match &e.state {
+                        State::Completed(response) => ClaimState::Completed {
+                            first_seen,
+                            response: StoredResponse::clone(response),
+                        },
+                        State::Held(_) => ClaimState::Held { first_seen },
                     });
                 }
+                // A lapsed claim is taken over: the delivery was first seen then. An
+                // expired completion is a new delivery.
+                let first_seen = match e.state {
+                    State::Held(_) => e.first_seen,
+                    State::Completed(_) => now,
+                };
+                *e = Entry { first_seen, ..held };
             }
         }
-        shard.map.insert(
-            *key,
-            Entry {
-                state: State::Held(*token),
-                first_seen,
-                expires: now + lease,
-            },
-        );
         Ok(ClaimState::Claimed)
     }
 
@@ -192,7 +198,7 @@ impl MemoryStore {
         &self,
         key: &GuardKey,
         token: &ClaimToken,
-        response: StoredResponse,
+        response: StoredResponseRef<'_>,
         window: Duration,
     ) -> bool {
         let now = Instant::now();
@@ -205,8 +211,8 @@ impl MemoryStore {
             return false;
         }
         let response = match last {
-            Some(shared) if **shared == response => Arc::clone(shared),
-            _ => Arc::clone(last.insert(Arc::new(response))),
+            Some(shared) if shared.borrowed() == response => Arc::clone(shared),
+            _ => Arc::clone(last.insert(Arc::new(response.to_stored()))),
         };
         e.state = State::Completed(response);
         e.expires = now + window;
@@ -247,7 +253,7 @@ impl GuardStore for MemoryStore {
         &'a self,
         key: &'a GuardKey,
         token: &'a ClaimToken,
-        response: StoredResponse,
+        response: StoredResponseRef<'a>,
         window: Duration,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
         let r = self.complete_now(key, token, response, window);
@@ -287,7 +293,7 @@ mod tests {
             store.claim_now(&key, &token, LONG),
             Ok(ClaimState::Claimed)
         ));
-        assert!(store.complete_now(&key, &token, response(body), LONG));
+        assert!(store.complete_now(&key, &token, response(body).borrowed(), LONG));
         match store.claim_now(&key, &ClaimToken::random(), LONG) {
             Ok(ClaimState::Completed {
                 first_seen,

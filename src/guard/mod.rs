@@ -126,7 +126,7 @@ pub use config::{
 pub use handle::ClaimHandle;
 pub use key::{ClaimToken, GuardKey};
 pub use memory::MemoryStore;
-pub use store::{ClaimState, GuardStore, StoreError, StoredResponse};
+pub use store::{ClaimState, GuardStore, StoreError, StoredResponse, StoredResponseRef};
 
 /// A guard operation failed.
 #[derive(Debug, thiserror::Error)]

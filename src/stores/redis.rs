@@ -6,7 +6,9 @@ use redis::aio::ConnectionManager;
 use redis::Script;
 
 use crate::boxed::BoxFuture;
-use crate::guard::{ClaimState, ClaimToken, GuardKey, GuardStore, StoreError, StoredResponse};
+use crate::guard::{
+    ClaimState, ClaimToken, GuardKey, GuardStore, StoreError, StoredResponse, StoredResponseRef,
+};
 
 /// Guard claims in Redis, shared by every replica that uses the server.
 ///
@@ -142,10 +144,10 @@ impl RedisGuardStore {
         &self,
         key: &GuardKey,
         token: &ClaimToken,
-        response: &StoredResponse,
+        response: StoredResponseRef<'_>,
         window: Duration,
     ) -> Result<bool, StoreError> {
-        let ct = response.content_type.as_deref().unwrap_or("");
+        let ct = response.content_type.unwrap_or("");
         let mut record = format!(
             "{}|{}|{}|{}|{}",
             response.status,
@@ -155,7 +157,7 @@ impl RedisGuardStore {
             ct
         )
         .into_bytes();
-        record.extend_from_slice(&response.body);
+        record.extend_from_slice(response.body);
         let done: i64 = self
             .complete
             .key(self.key(key))
@@ -255,10 +257,10 @@ impl GuardStore for RedisGuardStore {
         &'a self,
         key: &'a GuardKey,
         token: &'a ClaimToken,
-        response: StoredResponse,
+        response: StoredResponseRef<'a>,
         window: Duration,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(async move { self.complete_key(key, token, &response, window).await })
+        Box::pin(async move { self.complete_key(key, token, response, window).await })
     }
 
     fn release<'a>(

@@ -6,7 +6,9 @@ use sqlx::postgres::PgPool;
 use sqlx::Row;
 
 use crate::boxed::BoxFuture;
-use crate::guard::{ClaimState, ClaimToken, GuardKey, GuardStore, StoreError, StoredResponse};
+use crate::guard::{
+    ClaimState, ClaimToken, GuardKey, GuardStore, StoreError, StoredResponse, StoredResponseRef,
+};
 
 /// Guard claims in PostgreSQL, shared by every replica that uses the database.
 ///
@@ -173,7 +175,7 @@ impl PostgresGuardStore {
         &self,
         key: &GuardKey,
         token: &ClaimToken,
-        response: &StoredResponse,
+        response: StoredResponseRef<'_>,
         window: Duration,
     ) -> Result<bool, StoreError> {
         let status = i16::try_from(response.status).map_err(|_| StoreError::Malformed("status"))?;
@@ -182,8 +184,8 @@ impl PostgresGuardStore {
             .bind(&token.as_bytes()[..])
             .bind(millis(window))
             .bind(status)
-            .bind(response.content_type.as_deref())
-            .bind(&response.body[..])
+            .bind(response.content_type)
+            .bind(response.body)
             .bind(response.body_omitted)
             .execute(&self.pool)
             .await
@@ -252,10 +254,10 @@ impl GuardStore for PostgresGuardStore {
         &'a self,
         key: &'a GuardKey,
         token: &'a ClaimToken,
-        response: StoredResponse,
+        response: StoredResponseRef<'a>,
         window: Duration,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(async move { self.complete_row(key, token, &response, window).await })
+        Box::pin(async move { self.complete_row(key, token, response, window).await })
     }
 
     fn release<'a>(

@@ -6,7 +6,9 @@ use sqlx::sqlite::SqlitePool;
 use sqlx::Row;
 
 use crate::boxed::BoxFuture;
-use crate::guard::{ClaimState, ClaimToken, GuardKey, GuardStore, StoreError, StoredResponse};
+use crate::guard::{
+    ClaimState, ClaimToken, GuardKey, GuardStore, StoreError, StoredResponse, StoredResponseRef,
+};
 
 /// Guard claims in SQLite: for replicas on one machine sharing one database file.
 ///
@@ -187,7 +189,7 @@ impl SqliteGuardStore {
         &self,
         key: &GuardKey,
         token: &ClaimToken,
-        response: &StoredResponse,
+        response: StoredResponseRef<'_>,
         window: Duration,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(COMPLETE)
@@ -195,8 +197,8 @@ impl SqliteGuardStore {
             .bind(&token.as_bytes()[..])
             .bind(millis(window))
             .bind(i64::from(response.status))
-            .bind(response.content_type.as_deref())
-            .bind(&response.body[..])
+            .bind(response.content_type)
+            .bind(response.body)
             .bind(response.body_omitted)
             .execute(&self.pool)
             .await
@@ -263,10 +265,10 @@ impl GuardStore for SqliteGuardStore {
         &'a self,
         key: &'a GuardKey,
         token: &'a ClaimToken,
-        response: StoredResponse,
+        response: StoredResponseRef<'a>,
         window: Duration,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(async move { self.complete_row(key, token, &response, window).await })
+        Box::pin(async move { self.complete_row(key, token, response, window).await })
     }
 
     fn release<'a>(
