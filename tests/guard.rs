@@ -271,7 +271,7 @@ impl GuardStore for CountingStore {
         &'a self,
         key: &'a twilio_webhook::guard::GuardKey,
         token: &'a twilio_webhook::guard::ClaimToken,
-        response: twilio_webhook::guard::StoredResponse,
+        response: twilio_webhook::guard::StoredResponseRef<'a>,
         window: Duration,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<bool, StoreError>> + Send + 'a>>
     {
@@ -297,4 +297,60 @@ async fn an_application_store_implements_guard_store() {
     let shared: Arc<dyn GuardStore> = Arc::clone(&store) as Arc<dyn GuardStore>;
     support::failed_first_delivery_is_retried(Arc::clone(&shared), shared).await;
     assert!(store.claims.load(std::sync::atomic::Ordering::Relaxed) >= 2);
+}
+
+/// Counts the current thread's allocations, for the test below (this binary only).
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // `try_with`: the thread-local may already be gone while a thread shuts down.
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        std::alloc::System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        std::alloc::System.dealloc(ptr, layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, size: usize) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        std::alloc::System.realloc(ptr, layout, size)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn a_first_delivery_answered_like_the_last_allocates_only_the_stores_futures() {
+    // The memory store's futures are ready at their first poll: no runtime, whose own
+    // allocations would be counted.
+    fn ready<T>(f: impl std::future::Future<Output = T>) -> T {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match std::pin::pin!(f).poll(&mut cx) {
+            std::task::Poll::Ready(v) => v,
+            std::task::Poll::Pending => panic!("the memory store never waits here"),
+        }
+    }
+    let g = Guard::new(MemoryStore::new(100), GuardConfig::default()).unwrap();
+    let deliver = |mac: &[u8]| {
+        ready(async {
+            let Claim::First(h) = g.claim(None, mac).await else {
+                panic!("first")
+            };
+            h.complete(200, Some("text/xml"), b"<Response/>")
+                .await
+                .unwrap();
+        })
+    };
+    deliver(b"first"); // stores the response and sizes the map
+    let before = ALLOCATIONS.with(std::cell::Cell::get);
+    deliver(b"second");
+    let n = ALLOCATIONS.with(std::cell::Cell::get) - before;
+    // The boxed futures of `claim` and `complete`; the response is shared with the first
+    // delivery's, not copied.
+    assert!(n <= 2, "{n} allocations");
 }

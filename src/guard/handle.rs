@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::key::{ClaimToken, GuardKey};
-use super::store::{GuardStore, StoredResponse};
+use super::store::{GuardStore, StoredResponseRef};
 use super::GuardError;
 
 /// The claim on a first delivery, held while its handler runs. Finish it with
@@ -20,17 +20,19 @@ pub struct ClaimHandle {
     token: ClaimToken,
     window: Duration,
     response_cap: usize,
+    /// For the events only (an allocation a build without them does not make).
+    #[cfg(feature = "tracing")]
     tenant_id: Option<Arc<str>>,
     finished: bool,
 }
 
 impl core::fmt::Debug for ClaimHandle {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("ClaimHandle")
-            .field("key", &self.key)
-            .field("tenant_id", &self.tenant_id)
-            .field("finished", &self.finished)
-            .finish_non_exhaustive()
+        let mut d = f.debug_struct("ClaimHandle");
+        d.field("key", &self.key);
+        #[cfg(feature = "tracing")]
+        d.field("tenant_id", &self.tenant_id);
+        d.field("finished", &self.finished).finish_non_exhaustive()
     }
 }
 
@@ -41,7 +43,7 @@ impl ClaimHandle {
         token: ClaimToken,
         window: Duration,
         response_cap: usize,
-        tenant_id: Option<Arc<str>>,
+        #[cfg(feature = "tracing")] tenant_id: Option<Arc<str>>,
     ) -> Self {
         ClaimHandle {
             store,
@@ -49,6 +51,7 @@ impl ClaimHandle {
             token,
             window,
             response_cap,
+            #[cfg(feature = "tracing")]
             tenant_id,
             finished: false,
         }
@@ -91,14 +94,10 @@ impl ClaimHandle {
         }
         self.finished = true;
         let body_omitted = body.len() > self.response_cap;
-        let response = StoredResponse {
+        let response = StoredResponseRef {
             status,
-            content_type: content_type.map(str::to_owned),
-            body: if body_omitted {
-                Vec::new()
-            } else {
-                body.to_vec()
-            },
+            content_type,
+            body: if body_omitted { &[] } else { body },
             body_omitted,
         };
         let result = match self
@@ -159,6 +158,7 @@ impl Drop for ClaimHandle {
         };
         let store = Arc::clone(&self.store);
         let (key, token) = (self.key, self.token);
+        #[cfg(feature = "tracing")]
         let _tenant = self.tenant_id.take();
         runtime.spawn(async move {
             if let Err(_e) = store.release(&key, &token).await {

@@ -127,7 +127,9 @@ pub use config::{
 pub use handle::ClaimHandle;
 pub use key::{ClaimToken, GuardKey};
 pub use memory::MemoryStore;
-pub use store::{ClaimState, GuardStore, StoreError, StoredResponse};
+pub use store::{ClaimState, GuardStore, StoreError, StoredResponse, StoredResponseRef};
+// For the stores outside this module (the memory store imports it itself).
+#[cfg(any(feature = "redis", feature = "postgres", feature = "sqlite"))]
 pub(crate) use unboxed::UnboxedStore;
 
 /// A guard operation failed.
@@ -283,7 +285,9 @@ impl Guard {
     pub async fn claim(&self, tenant: Option<&str>, mac: &[u8]) -> Claim {
         let key = GuardKey::new(tenant, mac);
         let token = ClaimToken::random();
-        let deadline = tokio::time::Instant::now() + self.config.wait;
+        // Set when the store first reports the delivery held, not before the first claim:
+        // a first delivery then reads no clock here (the store reads its own).
+        let mut deadline = None;
         loop {
             let state = match self.store.claim(&key, &token, self.config.lease).await {
                 Ok(state) => state,
@@ -297,6 +301,7 @@ impl Guard {
                         token,
                         self.config.window,
                         self.config.response_cap,
+                        #[cfg(feature = "tracing")]
                         tenant.map(Arc::from),
                     ))
                 }
@@ -327,6 +332,7 @@ impl Guard {
                         });
                     }
                     let now = tokio::time::Instant::now();
+                    let deadline = *deadline.get_or_insert(now + self.config.wait);
                     if now >= deadline {
                         let status = self.config.in_progress_status;
                         #[cfg(feature = "tracing")]

@@ -32,6 +32,63 @@ impl core::fmt::Debug for StoredResponse {
     }
 }
 
+impl StoredResponse {
+    /// The response borrowed, as [`GuardStore::complete`] takes it.
+    ///
+    /// ```
+    /// use twilio_webhook::guard::StoredResponse;
+    /// let r = StoredResponse { status: 200, content_type: None, body: b"<Response/>".to_vec(), body_omitted: false };
+    /// assert_eq!(r.borrowed().to_stored(), r);
+    /// ```
+    pub fn borrowed(&self) -> StoredResponseRef<'_> {
+        StoredResponseRef {
+            status: self.status,
+            content_type: self.content_type.as_deref(),
+            body: &self.body,
+            body_omitted: self.body_omitted,
+        }
+    }
+}
+
+/// A completion's response, borrowed from the handler's answer: each store copies only what
+/// it keeps (a row's columns, a Redis value), so that completing allocates nothing the
+/// store does not keep. Fields as [`StoredResponse`]'s.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct StoredResponseRef<'a> {
+    /// HTTP status (always 2xx).
+    pub status: u16,
+    /// `Content-Type` of the response, if it had one.
+    pub content_type: Option<&'a str>,
+    /// The body, or empty when `body_omitted`.
+    pub body: &'a [u8],
+    /// The body exceeded the cap and is not stored.
+    pub body_omitted: bool,
+}
+
+impl StoredResponseRef<'_> {
+    /// An owned copy.
+    pub fn to_stored(&self) -> StoredResponse {
+        StoredResponse {
+            status: self.status,
+            content_type: self.content_type.map(str::to_owned),
+            body: self.body.to_vec(),
+            body_omitted: self.body_omitted,
+        }
+    }
+}
+
+impl core::fmt::Debug for StoredResponseRef<'_> {
+    // As `StoredResponse`'s: the body's size only.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("StoredResponseRef")
+            .field("status", &self.status)
+            .field("content_type", &self.content_type)
+            .field("body_len", &self.body.len())
+            .field("body_omitted", &self.body_omitted)
+            .finish()
+    }
+}
+
 /// What the store found for a key when asked to claim it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -134,7 +191,7 @@ pub trait GuardStore: Send + Sync + 'static {
         &'a self,
         key: &'a GuardKey,
         token: &'a ClaimToken,
-        response: StoredResponse,
+        response: StoredResponseRef<'a>,
         window: Duration,
     ) -> BoxFuture<'a, Result<bool, StoreError>>;
 

@@ -5,7 +5,7 @@ use core::future::Future;
 use std::time::Duration;
 
 use super::key::{ClaimToken, GuardKey};
-use super::store::{ClaimState, GuardStore, StoreError, StoredResponse};
+use super::store::{ClaimState, GuardStore, StoreError, StoredResponseRef};
 use crate::boxed::BoxFuture;
 
 /// [`GuardStore`] with unboxed futures, for the crate's stores: each implements this and
@@ -23,7 +23,7 @@ pub(crate) trait UnboxedStore: Send + Sync + 'static {
         &self,
         key: &GuardKey,
         token: &ClaimToken,
-        response: StoredResponse,
+        response: StoredResponseRef<'_>,
         window: Duration,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
@@ -48,7 +48,7 @@ impl<T: UnboxedStore> GuardStore for T {
         &'a self,
         key: &'a GuardKey,
         token: &'a ClaimToken,
-        response: StoredResponse,
+        response: StoredResponseRef<'a>,
         window: Duration,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
         Box::pin(self.complete_unboxed(key, token, response, window))

@@ -5,7 +5,9 @@ use std::time::{Duration, UNIX_EPOCH};
 use redis::aio::ConnectionManager;
 use redis::Script;
 
-use crate::guard::{ClaimState, ClaimToken, GuardKey, StoreError, StoredResponse, UnboxedStore};
+use crate::guard::{
+    ClaimState, ClaimToken, GuardKey, StoreError, StoredResponse, StoredResponseRef, UnboxedStore,
+};
 
 /// Guard claims in Redis, shared by every replica that uses the server.
 ///
@@ -143,10 +145,10 @@ impl UnboxedStore for RedisGuardStore {
         &self,
         key: &GuardKey,
         token: &ClaimToken,
-        response: StoredResponse,
+        response: StoredResponseRef<'_>,
         window: Duration,
     ) -> Result<bool, StoreError> {
-        let ct = response.content_type.as_deref().unwrap_or("");
+        let ct = response.content_type.unwrap_or("");
         let mut record = format!(
             "{}|{}|{}|{}|{}",
             response.status,
@@ -156,7 +158,7 @@ impl UnboxedStore for RedisGuardStore {
             ct
         )
         .into_bytes();
-        record.extend_from_slice(&response.body);
+        record.extend_from_slice(response.body);
         let done: i64 = self
             .complete
             .key(self.key(key))

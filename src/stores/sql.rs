@@ -5,7 +5,8 @@ use std::time::{Duration, UNIX_EPOCH};
 use sqlx::{Database, Encode, Executor, IntoArguments, Pool, Type};
 
 use crate::guard::{
-    ClaimState, ClaimToken, GuardKey, StoreError as GuardStoreError, StoredResponse, UnboxedStore,
+    ClaimState, ClaimToken, GuardKey, StoreError as GuardStoreError, StoredResponse,
+    StoredResponseRef, UnboxedStore,
 };
 use crate::report::StoreError;
 
@@ -221,7 +222,7 @@ where
         &self,
         key: &GuardKey,
         token: &ClaimToken,
-        response: StoredResponse,
+        response: StoredResponseRef<'_>,
         window: Duration,
     ) -> Result<bool, GuardStoreError> {
         let done = sqlx::query(S::COMPLETE)
@@ -229,8 +230,8 @@ where
             .bind(token.as_bytes().as_slice())
             .bind(S::millis(window))
             .bind(S::status(response.status)?)
-            .bind(response.content_type.as_deref())
-            .bind(response.body.as_slice())
+            .bind(response.content_type)
+            .bind(response.body)
             .bind(response.body_omitted)
             .execute(self.pool())
             .await
