@@ -64,7 +64,7 @@ impl ClaimHandle {
 
     /// Records the delivery as done, keeping the handler's response for repeats for the
     /// window. The body is kept when it fits the response cap, else only status and
-    /// content type ([`StoredResponse::body_omitted`]).
+    /// content type ([`StoredResponse::body_omitted`](super::StoredResponse::body_omitted)).
     ///
     /// Only a 2xx completes: any other `status` releases the claim instead and returns
     /// [`GuardError::NotSuccess`]. [`GuardError::LeaseLost`]: the handler outlived its lease
