@@ -15,12 +15,17 @@ use crate::error::Error;
 /// );
 /// ```
 pub fn body_sha256_hex(body: &[u8]) -> String {
-    let digest = Sha256::digest(body);
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        for nibble in [b >> 4, b & 0xf] {
-            out.extend(char::from_digit(u32::from(nibble), 16));
-        }
+    hex_lower(&Sha256::digest(body))
+}
+
+/// `bytes` in lowercase hex.
+pub(crate) fn hex_lower(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let digit = |n: u8| char::from(DIGITS.get(usize::from(n & 0xf)).copied().unwrap_or(b'0'));
+    let mut out = String::with_capacity(2 * bytes.len());
+    for &b in bytes {
+        out.push(digit(b >> 4));
+        out.push(digit(b));
     }
     out
 }

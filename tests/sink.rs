@@ -211,6 +211,29 @@ async fn one_refused_record_does_not_lose_its_batch() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_batch_is_written_without_waiting_for_the_delay() {
+    let store = Arc::new(MemoryStore::default());
+    let config = SinkConfig {
+        batch_size: 5,
+        batch_delay: Duration::from_secs(3600),
+        ..fast()
+    };
+    let (sink, writer) = AttemptSink::spawn(store.clone(), config);
+    let webhook = report_support::config().with_attempt_log(sink.clone());
+    send_forged(&webhook, 5).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while store.records().len() < 5 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        store.records().len(),
+        5,
+        "written with no flush, long before the delay"
+    );
+    drop(writer);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flush_writes_everything_offered_before_it() {
     let store = Arc::new(MemoryStore::default());
     let config = SinkConfig {

@@ -34,7 +34,10 @@
 # Environment: SECONDS (wrk duration per run, 10), ROUNDS (3), WARMUP (seconds per target
 # before round 1, 3), PORT_RUST (18080; the other servers take the ports after it),
 # PORT_EXPRESS (18081), SERVER_CPU, WRK_CPU, WEBHOOK_LOG_QUEUE / WEBHOOK_LOG_BATCH (the
-# sink's queue capacity and batch size for `logged`, the crate's defaults otherwise).
+# sink's queue capacity and batch size for `logged`, the crate's defaults otherwise),
+# LOG_STORE=discard (`logged` writes into a store that keeps nothing: the sink's own cost
+# on the server, without PostgreSQL's), DB_CPU (pin PostgreSQL and Redis to that CPU;
+# unpinned by default).
 set -euo pipefail
 
 # bash's own SECONDS counts from start-up; only the value given in the environment is ours.
@@ -49,6 +52,9 @@ PORT_RUST=${PORT_RUST:-18080}
 PORT_EXPRESS=${PORT_EXPRESS:-18081}
 SERVER_CPU=${SERVER_CPU:-0}
 WRK_CPU=${WRK_CPU:-1}
+DB_CPU=${DB_CPU:-}
+DB_PIN=""
+[ -z "$DB_CPU" ] || DB_PIN="taskset -c $DB_CPU"
 CONNECTIONS=32
 INVOCATION="SECONDS=$DURATION ROUNDS=$ROUNDS TARGETS=\"$TARGETS\" bash benches/throughput/run.sh"
 
@@ -120,14 +126,14 @@ if $NEED_PG; then
   PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
   chown postgres "$WORK"
   runuser -u postgres -- "$PG_BIN/initdb" -D "$WORK/pg" -U postgres --auth=trust >/dev/null
-  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg.log" -w \
+  $DB_PIN runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg.log" -w \
     -o "-p $PG_PORT -k $WORK -c listen_addresses=127.0.0.1" start >/dev/null
   PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
   psql() { command psql -q -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres "$@"; }
   say "PostgreSQL $("$PG_BIN/postgres" --version | cut -d' ' -f3) on 127.0.0.1:$PG_PORT"
 fi
 if $NEED_REDIS; then
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+  $DB_PIN redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
     --dir "$WORK" --daemonize yes >/dev/null
   for _ in $(seq 50); do
     redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break
@@ -158,7 +164,7 @@ server_of() { case $1 in plain | verified) echo rust ;; *) echo "$1" ;; esac; }
 server_env() {
   case $1 in
     rust | express) ;;
-    logged) echo "ATTEMPT_LOG=$PG_URL" ;;
+    logged) echo "ATTEMPT_LOG=${LOG_STORE:-$PG_URL}" ;;
     guard-redis) echo "REPLAY_STORE=$REDIS_URL" ;;
     guard-pg) echo "REPLAY_STORE=$PG_URL" ;;
   esac
@@ -406,7 +412,7 @@ for t in $TARGETS; do
   [ "$t" = plain ] || expect "$t-forged" "$(url_of "$t")" "$(cat "$WORK/$t.forged")" 403
 done
 ROWS=""
-if has logged; then
+if has logged && [ -z "${LOG_STORE:-}" ]; then
   sink_settled
   # Every record written is a row: the table holds the warm-up's and the checks' too.
   ROWS=$(psql -t -A -c "SELECT count(*) FROM webhook_log")

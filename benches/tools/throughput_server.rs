@@ -14,7 +14,8 @@
 //! they cost on `/verified`:
 //! - `ATTEMPT_LOG=postgres://…` (feature `postgres`): the attempt log through the crate's
 //!   sink into PostgreSQL's `webhook_log`; `WEBHOOK_LOG_QUEUE` (queue capacity, 10,000)
-//!   and `WEBHOOK_LOG_BATCH` (batch size, 256) size it.
+//!   and `WEBHOOK_LOG_BATCH` (batch size, 256) size it. `ATTEMPT_LOG=discard`: the same sink
+//!   into a store that keeps nothing (the sink's own cost, without a database).
 //! - `REPLAY_STORE=memory`, `redis://…` (feature `redis`) or `postgres://…` (feature
 //!   `postgres`): the replay guard with that store.
 //!
@@ -95,14 +96,30 @@ async fn with_attempt_log(
     config: WebhookConfig,
     url: &str,
 ) -> Result<(WebhookConfig, Stats), BoxError> {
-    use twilio_webhook::report::{AttemptSink, SinkConfig};
-    let log = twilio_webhook::stores::postgres::PostgresLog::connect_lazy(url)?;
-    log.migrate().await?;
+    use twilio_webhook::report::{
+        AttemptRecord, AttemptSink, AttemptStore, SinkConfig, StoreError,
+    };
+    /// Takes every batch and keeps nothing: the sink's own cost, without a database.
+    struct Discard;
+    impl AttemptStore for Discard {
+        fn write<'a>(
+            &'a self,
+            _batch: &'a [AttemptRecord],
+        ) -> twilio_webhook::pipeline::BoxFuture<'a, Result<(), StoreError>> {
+            Box::pin(async { Ok(()) })
+        }
+    }
     let mut sink_config = SinkConfig::default();
     sink_config.capacity = env_or("WEBHOOK_LOG_QUEUE", sink_config.capacity);
     sink_config.batch_size = env_or("WEBHOOK_LOG_BATCH", sink_config.batch_size);
     // The writer task runs as long as the process: run.sh kills the server at the end.
-    let (sink, _writer) = AttemptSink::spawn(log, sink_config);
+    let (sink, _writer) = if url == "discard" {
+        AttemptSink::spawn(Discard, sink_config)
+    } else {
+        let log = twilio_webhook::stores::postgres::PostgresLog::connect_lazy(url)?;
+        log.migrate().await?;
+        AttemptSink::spawn(log, sink_config)
+    };
     let stats = {
         let sink = sink.clone();
         Arc::new(move || {

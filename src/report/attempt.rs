@@ -220,7 +220,7 @@ impl<'a> Attempt<'a> {
             user_agent: self.user_agent.map(str::to_owned),
             idempotency_token: self.idempotency_token.map(str::to_owned),
             headers: self.headers(),
-            payload: String::from_utf8_lossy(self.payload()).into_owned(),
+            payload: utf8_lossy(self.payload()),
             payload_len: self.payload_len() as u64,
             payload_sha256: self.payload_sha256(),
         }
@@ -291,33 +291,34 @@ pub struct AttemptRecord {
     pub payload_sha256: String,
 }
 
-/// A new record id: SHA-256 of a per-process random seed (the OS randomness std's
-/// `RandomState` draws) and a counter, truncated to 128 bits.
+/// `bytes` as text, invalid sequences replaced: a verified form body is valid UTF-8
+/// already, so the common case is one vectorised check and one copy.
+fn utf8_lossy(bytes: &[u8]) -> String {
+    match simdutf8::basic::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
+/// A new record id, 32 hex digits: a per-process random 128-bit seed (the OS randomness
+/// std's `RandomState` draws) plus a counter. Unique within the process, and across
+/// processes unless two seeds collide; it needs to be unique, not secret.
 fn record_id() -> String {
-    use sha2::{Digest, Sha256};
     use std::hash::{BuildHasher, Hasher};
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::OnceLock;
-    static SEED: OnceLock<[u64; 2]> = OnceLock::new();
+    static SEED: OnceLock<u128> = OnceLock::new();
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let seed = SEED.get_or_init(|| {
         let draw = |salt: u64| {
             let mut h = std::collections::hash_map::RandomState::new().build_hasher();
             h.write_u64(salt);
-            h.finish()
+            u128::from(h.finish())
         };
-        [draw(1), draw(2)]
+        draw(1) << 64 | draw(2)
     });
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let mut d = Sha256::new();
-    d.update(seed[0].to_le_bytes());
-    d.update(seed[1].to_le_bytes());
-    d.update(n.to_le_bytes());
-    d.finalize()
-        .iter()
-        .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::body_hash::hex_lower(&seed.wrapping_add(u128::from(n)).to_be_bytes())
 }
 
 /// Receives one record per webhook attempt, after the verdict.

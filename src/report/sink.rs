@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Notify};
 use tokio::time::Instant;
 
 use super::{Attempt, AttemptLog, AttemptRecord};
@@ -109,7 +109,10 @@ pub struct SinkConfig {
     /// Most records per write (default 256; at least 1, at most 1,000 so that a batch
     /// stays within SQLite's and PostgreSQL's bind-parameter limits).
     pub batch_size: usize,
-    /// How long a batch waits to fill up after its first record (default 50 ms).
+    /// How long a batch waits to fill up after its first record (default 50 ms). The
+    /// writer sleeps this long once per batch instead of waking for every record, unless
+    /// the queue already holds a full batch or a flush is waiting; keep `capacity` above
+    /// the peak rate times this delay.
     pub batch_delay: Duration,
     /// First delay before retrying a batch the store could not take (default 100 ms).
     pub retry_initial: Duration,
@@ -163,6 +166,10 @@ struct Counters {
 struct Shared {
     counters: Counters,
     start: Instant,
+    /// Cuts the writer's batch delay short: a flush is waiting, or a full batch.
+    wake: Notify,
+    /// [`SinkConfig::batch_size`].
+    batch_size: usize,
 }
 
 impl Shared {
@@ -262,6 +269,8 @@ impl AttemptSink {
         let shared = Arc::new(Shared {
             counters: Counters::default(),
             start: Instant::now(),
+            wake: Notify::new(),
+            batch_size: config.batch_size,
         });
         let task = tokio::spawn(write_loop(rx, store, config, shared.clone()));
         let sink = AttemptSink { tx, shared };
@@ -291,6 +300,7 @@ impl AttemptSink {
                 .send(Msg::Flush(ack))
                 .await
                 .map_err(|_| SinkError::Stopped)?;
+            self.shared.wake.notify_one();
             done.await.map_err(|_| SinkError::Stopped)
         };
         tokio::time::timeout(timeout, wait)
@@ -319,6 +329,8 @@ impl AttemptLog for AttemptSink {
             .is_err()
         {
             self.shared.drop_one();
+        } else if self.queued() >= self.shared.batch_size {
+            self.shared.wake.notify_one();
         }
         Ok(())
     }
@@ -391,12 +403,19 @@ async fn write_loop(
             Msg::Record(r) => batch.push(*r),
             Msg::Flush(ack) => flush = Some(ack),
         }
-        let deadline = Instant::now() + config.batch_delay;
+        // The batch fills while the writer sleeps once, rather than waking it for every
+        // record; a queue that already holds a batch is written at once.
+        if flush.is_none() && rx.len() + batch.len() < config.batch_size {
+            tokio::select! {
+                () = tokio::time::sleep(config.batch_delay) => {}
+                () = shared.wake.notified() => {}
+            }
+        }
         while flush.is_none() && batch.len() < config.batch_size {
-            match tokio::time::timeout_at(deadline, rx.recv()).await {
-                Ok(Some(Msg::Record(r))) => batch.push(*r),
-                Ok(Some(Msg::Flush(ack))) => flush = Some(ack),
-                Ok(None) | Err(_) => break,
+            match rx.try_recv() {
+                Ok(Msg::Record(r)) => batch.push(*r),
+                Ok(Msg::Flush(ack)) => flush = Some(ack),
+                Err(_) => break,
             }
         }
         if !batch.is_empty() {

@@ -254,11 +254,16 @@ where
     }
 }
 
-/// The columns a store inserts, in the order it binds them.
-pub(super) const INSERT: &str =
-    "INSERT INTO webhook_log (attempt_id, received_at, provider, tenant_id, method, \
-    endpoint, url, status, event_type, reason, key_used, url_variant, ip_address, user_agent, \
-    idempotency_token, headers, payload, payload_len, payload_sha256) ";
+/// The columns a store inserts, in the order it binds them (a macro, so that `concat!`
+/// can build each store's statement from it).
+macro_rules! log_columns {
+    () => {
+        "webhook_log (attempt_id, received_at, provider, tenant_id, method, endpoint, url, \
+        status, event_type, reason, key_used, url_variant, ip_address, user_agent, \
+        idempotency_token, headers, payload, payload_len, payload_sha256)"
+    };
+}
+pub(super) use log_columns;
 
 #[cfg(test)]
 mod tests {

@@ -1,21 +1,22 @@
 //! The attempt log in PostgreSQL.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use sqlx::postgres::PgPoolOptions;
-use sqlx::{PgPool, Postgres, QueryBuilder};
+use sqlx::PgPool;
 
 use crate::boxed::BoxFuture;
 use crate::report::{rfc3339, AttemptRecord, AttemptStore, StoreError};
-use crate::stores::sql::{classify, cutoff, headers_json, no_nul, INSERT};
+use crate::stores::sql::{classify, cutoff, headers_json, log_columns, no_nul};
 use crate::stores::Migration;
 
 /// The attempt log in PostgreSQL table `webhook_log` (schema:
 /// `src/stores/postgres/migrations/0001_webhook_log.sql`): `received_at` a `timestamptz`,
 /// `headers` a `jsonb` array of `[name, value]` pairs, indexes on `(status, received_at)`
 /// and `(tenant_id, received_at)`. An [`AttemptStore`]: put it behind an
-/// [`AttemptSink`](crate::report::AttemptSink), which writes each batch as one
-/// multi-row `INSERT`.
+/// [`AttemptSink`](crate::report::AttemptSink), which writes each batch as one `INSERT`
+/// of one array per column (`UNNEST`).
 ///
 /// ```no_run
 /// use std::time::Duration;
@@ -77,41 +78,61 @@ impl PostgresLog {
         Ok(r.rows_affected())
     }
 
-    async fn insert(&self, batch: &[AttemptRecord]) -> Result<(), sqlx::Error> {
-        let mut q = QueryBuilder::<Postgres>::new(INSERT);
-        q.push_values(batch, |mut row, r| {
-            row.push_bind(r.id.as_str())
-                .push_bind(rfc3339(r.time))
-                .push_unseparated("::timestamptz")
-                .push_bind(r.provider)
-                .push_bind(r.tenant_id.as_deref().map(no_nul).map(|s| s.into_owned()))
-                .push_bind(no_nul(&r.method).into_owned())
-                .push_bind(no_nul(&r.endpoint).into_owned())
-                .push_bind(r.url.as_deref().map(no_nul).map(|s| s.into_owned()))
-                .push_bind(r.status.as_str())
-                .push_bind(r.event_type)
-                .push_bind(r.reason.as_deref().map(no_nul).map(|s| s.into_owned()))
-                .push_bind(r.key.as_deref().map(no_nul).map(|s| s.into_owned()))
-                .push_bind(r.url_variant)
-                .push_bind(r.ip_address.as_deref().map(no_nul).map(|s| s.into_owned()))
-                .push_bind(r.user_agent.as_deref().map(no_nul).map(|s| s.into_owned()))
-                .push_bind(
-                    r.idempotency_token
-                        .as_deref()
-                        .map(no_nul)
-                        .map(|s| s.into_owned()),
-                )
-                .push_bind(no_nul(&headers_json(&r.headers)).into_owned())
-                .push_unseparated("::jsonb")
-                .push_bind(no_nul(&r.payload).into_owned())
-                .push_bind(i64::try_from(r.payload_len).unwrap_or(i64::MAX))
-                .push_bind(r.payload_sha256.as_str());
-        });
-        // A batch retried after a reply lost in a cut connection may already be stored.
-        q.push(" ON CONFLICT (attempt_id) DO NOTHING");
-        q.build().execute(&self.pool).await.map(|_| ())
+    async fn insert<'a>(&self, batch: &'a [AttemptRecord]) -> Result<(), sqlx::Error> {
+        // One array per column: the statement text is the same for every batch, so it is
+        // parsed and prepared once per connection, and PostgreSQL unpacks the rows itself
+        // rather than parsing a VALUES list of rows × 19 placeholders each time.
+        type Col<'b> = Vec<Cow<'b, str>>;
+        type OptCol<'b> = Vec<Option<Cow<'b, str>>>;
+        let col = |f: &dyn Fn(&'a AttemptRecord) -> &'a str| -> Col<'a> {
+            batch.iter().map(|r| no_nul(f(r))).collect()
+        };
+        let opt = |f: &dyn Fn(&'a AttemptRecord) -> Option<&'a str>| -> OptCol<'a> {
+            batch.iter().map(|r| f(r).map(no_nul)).collect()
+        };
+        let times: Vec<String> = batch.iter().map(|r| rfc3339(r.time)).collect();
+        let headers: Vec<String> = batch.iter().map(|r| headers_json(&r.headers)).collect();
+        let headers: Col<'_> = headers.iter().map(|h| no_nul(h)).collect();
+        let payload_len: Vec<i64> = batch
+            .iter()
+            .map(|r| i64::try_from(r.payload_len).unwrap_or(i64::MAX))
+            .collect();
+        sqlx::query(INSERT_UNNEST)
+            .bind(col(&|r| &r.id))
+            .bind(&times)
+            .bind(col(&|r| r.provider))
+            .bind(opt(&|r| r.tenant_id.as_deref()))
+            .bind(col(&|r| &r.method))
+            .bind(col(&|r| &r.endpoint))
+            .bind(opt(&|r| r.url.as_deref()))
+            .bind(col(&|r| r.status.as_str()))
+            .bind(col(&|r| r.event_type))
+            .bind(opt(&|r| r.reason.as_deref()))
+            .bind(opt(&|r| r.key.as_deref()))
+            .bind(opt(&|r| r.url_variant))
+            .bind(opt(&|r| r.ip_address.as_deref()))
+            .bind(opt(&|r| r.user_agent.as_deref()))
+            .bind(opt(&|r| r.idempotency_token.as_deref()))
+            .bind(&headers)
+            .bind(col(&|r| &r.payload))
+            .bind(&payload_len)
+            .bind(col(&|r| &r.payload_sha256))
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
     }
 }
+
+/// The insert of a batch from one array per column; a batch retried after a reply lost in
+/// a cut connection may already be stored, hence `ON CONFLICT`.
+const INSERT_UNNEST: &str = concat!(
+    "INSERT INTO ",
+    log_columns!(),
+    " SELECT * FROM UNNEST($1::text[], $2::text[]::timestamptz[], $3::text[], $4::text[], \
+    $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], \
+    $12::text[], $13::text[], $14::text[], $15::text[], $16::text[]::jsonb[], $17::text[], \
+    $18::int8[], $19::text[]) ON CONFLICT (attempt_id) DO NOTHING"
+);
 
 impl AttemptStore for PostgresLog {
     fn write<'a>(&'a self, batch: &'a [AttemptRecord]) -> BoxFuture<'a, Result<(), StoreError>> {

@@ -8,7 +8,7 @@ use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 use crate::boxed::BoxFuture;
 use crate::report::{rfc3339, AttemptRecord, AttemptStore, StoreError};
-use crate::stores::sql::{classify, cutoff, headers_json, INSERT};
+use crate::stores::sql::{classify, cutoff, headers_json, log_columns};
 use crate::stores::Migration;
 
 /// The attempt log in SQLite table `webhook_log` (schema:
@@ -96,7 +96,7 @@ impl SqliteLog {
     }
 
     async fn insert(&self, batch: &[AttemptRecord]) -> Result<(), sqlx::Error> {
-        let mut q = QueryBuilder::<Sqlite>::new(INSERT);
+        let mut q = QueryBuilder::<Sqlite>::new(concat!("INSERT INTO ", log_columns!(), " "));
         q.push_values(batch, |mut row, r| {
             row.push_bind(r.id.as_str())
                 .push_bind(rfc3339(r.time))
