@@ -31,13 +31,13 @@ use base64::Engine as _;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
-use twilio_webhook::canonical::{canonical_string, FormParams, Sink};
+use twilio_webhook::canonical::{FormParams, Sink};
 use twilio_webhook::{body_sha256_hex, compute_twilio_signature, Verifier};
 
 #[path = "support/workload.rs"]
 mod workload;
 
-use workload::{cases, Case};
+use workload::{cases, Case, Request};
 
 /// Counts bytes: the canonicalisation cost without any hashing.
 struct Count(usize);
@@ -51,60 +51,9 @@ impl Sink for Count {
 /// Distinct bodies per case that every benchmark of it rotates through.
 const VARIANTS: usize = 8;
 
-/// One validly signed request of a case.
-struct Request {
-    url: String,
-    body: String,
-    signature: String,
-    /// The signed text, for the floor.
-    canonical: String,
-}
-
-/// `case`'s body in [`VARIANTS`] versions: its `&`-separated segments rotated (and, for odd
-/// versions, reversed), and every ASCII digit outside an escape shifted by the version
-/// number; each signed over its own decoded parameters. The first is the case itself.
+/// `case`'s body in [`VARIANTS`] versions (see [`workload::variants`]).
 fn variants(case: &Case) -> Vec<Request> {
-    let segments: Vec<&str> = case.body.split('&').collect();
-    (0..VARIANTS)
-        .map(|k| {
-            let mut order = segments.clone();
-            order.rotate_left(k % segments.len().max(1));
-            if k % 2 == 1 {
-                order.reverse();
-            }
-            let body: String = if k == 0 {
-                case.body.clone()
-            } else {
-                let joined = order.join("&");
-                let bytes = joined.as_bytes();
-                let mut out = Vec::with_capacity(bytes.len());
-                for (i, &b) in bytes.iter().enumerate() {
-                    let in_escape =
-                        (i >= 1 && bytes[i - 1] == b'%') || (i >= 2 && bytes[i - 2] == b'%');
-                    out.push(if b.is_ascii_digit() && !in_escape {
-                        b'0' + (b - b'0' + u8::try_from(k).expect("k < 8")) % 10
-                    } else {
-                        b
-                    });
-                }
-                String::from_utf8(out).expect("digits changed only")
-            };
-            let params: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect();
-            let pairs = || params.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-            let canonical = canonical_string(&case.url, pairs());
-            if k == 0 {
-                assert_eq!(canonical, case.canonical, "{}", case.name);
-            }
-            Request {
-                url: case.url.clone(),
-                signature: compute_twilio_signature(&case.url, pairs(), &case.auth_token),
-                body,
-                canonical,
-            }
-        })
-        .collect()
+    workload::variants(case, VARIANTS)
 }
 
 /// The next of `items`, in turn.

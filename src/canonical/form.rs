@@ -51,6 +51,17 @@ impl Span {
         }
     }
 
+    /// The buffer the span is in, from its start to the buffer's end.
+    #[inline]
+    fn tail<'s>(self, body: &'s [u8], scratch: &'s [u8]) -> &'s [u8] {
+        let from = if self.len & DECODED != 0 {
+            scratch
+        } else {
+            body
+        };
+        from.get(self.start as usize..).unwrap_or_default()
+    }
+
     #[inline]
     fn get<'s>(self, body: &'s [u8], scratch: &'s [u8]) -> &'s [u8] {
         let from = if self.len & DECODED != 0 {
@@ -76,10 +87,18 @@ struct Rec {
 /// The first eight decoded bytes of a name, big-endian, zero-padded: most comparisons
 /// while sorting end on this integer without touching the bytes.
 #[inline]
-fn sort_key(name: &[u8]) -> u64 {
-    if let Some(head) = name.first_chunk::<8>() {
-        return u64::from_be_bytes(*head);
+fn sort_key(name: Span, body: &[u8], scratch: &[u8]) -> u64 {
+    let len = (name.len & LEN_MASK) as usize;
+    // Eight bytes from the name's start, whatever follows it (a shorter name's `=` and
+    // value, or the scratch buffer's slack), masked to the name: no call to copy it.
+    if let Some(head) = name.tail(body, scratch).first_chunk::<8>() {
+        let word = u64::from_be_bytes(*head);
+        return match len {
+            8.. => word,
+            _ => word & !(u64::MAX >> (8 * len)),
+        };
     }
+    let name = name.get(body, scratch);
     let mut key = [0u8; 8];
     if let Some(dst) = key.get_mut(..name.len()) {
         dst.copy_from_slice(name);
@@ -107,13 +126,16 @@ impl Pairs {
     }
 
     #[inline]
-    fn push(&mut self, key: u64, rec: Rec) {
+    fn push(&mut self, key: u64, name: Span, value: Span) {
         match (self.keys.get_mut(self.len), self.recs.get_mut(self.len)) {
             (Some(k), Some(r)) => {
                 *k = key;
-                *r = rec;
+                // Field by field: a `Rec` built first and then copied was assembled on the
+                // stack from narrower stores and reloaded whole, a store-forwarding stall.
+                r.name = name;
+                r.value = value;
             }
-            _ => self.spill(key, rec),
+            _ => self.spill(key, Rec { name, value }),
         }
         self.len += 1;
     }
@@ -316,6 +338,16 @@ impl<'a> FormParams<'a> {
     /// Writes `name` + `value` for every distinct pair, in canonical order, decoded.
     pub fn write_to<S: Sink + ?Sized>(&self, sink: &mut S) {
         let (body, scratch) = (self.body, self.scratch.bytes());
+        self.each_distinct(|rec| {
+            sink.write(rec.name.get(body, scratch));
+            sink.write(rec.value.get(body, scratch));
+        });
+    }
+
+    /// Calls `f` with every distinct pair in canonical order.
+    #[inline]
+    fn each_distinct(&self, mut f: impl FnMut(Rec)) {
+        let (body, scratch) = (self.body, self.scratch.bytes());
         let mut prev: Option<(u64, Rec)> = None;
         for (key, rec) in self.pairs.iter() {
             // Sorted, so exact duplicates are adjacent; the signer counts them once.
@@ -324,8 +356,7 @@ impl<'a> FormParams<'a> {
             }) {
                 continue;
             }
-            sink.write(rec.name.get(body, scratch));
-            sink.write(rec.value.get(body, scratch));
+            f(rec);
             prev = Some((key, rec));
         }
     }
@@ -468,8 +499,8 @@ impl Parser<'_> {
                 // and Django do).
                 (name, Stop::PairEnd(end)) => (name, Span::new(end, end, false), end),
             };
-            let key = sort_key(name.get(body, self.buf));
-            self.pairs.push(key, Rec { name, value });
+            let key = sort_key(name, body, self.buf);
+            self.pairs.push(key, name, value);
             start = end + 1;
         }
         Ok(())
