@@ -360,13 +360,40 @@ empty_stores() { # target: a guard run starts from an empty store, so every deli
     guard-pg) psql -c "TRUNCATE twilio_webhook_guard" ;;
   esac
 }
+# CPU time in clock ticks: of the process listening on a port; of the throw-away PostgreSQL
+# (the postmaster with its reaped children, and its live backends and workers).
+ticks_of() { # pid... -> utime + stime (+ cutime + cstime of the first)
+  local first=1 sum=0 f
+  for pid in "$@"; do
+    f=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
+    # shellcheck disable=SC2086
+    set -- $f
+    sum=$((sum + ${12} + ${13}))
+    [ $first = 0 ] || sum=$((sum + ${14} + ${15}))
+    first=0
+  done
+  echo "$sum"
+}
+server_ticks() { ticks_of "$(ss -Hltnp "sport = :$(port_of "$1")" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)"; }
+pg_ticks() {
+  if $NEED_PG; then
+    local pm
+    pm=$(head -1 "$WORK/pg/postmaster.pid")
+    # shellcheck disable=SC2046
+    ticks_of "$pm" $(pgrep -P "$pm")
+  else
+    echo 0
+  fi
+}
 run_wrk() { # target seconds round
   local out="$WORK/wrk.$1.$3" before='{}'
   empty_stores "$1"
   [ "$1" != logged ] || { sink_settled; before=$(stats_of); }
   busy_pct >>"$WORK/busy"
-  local stat_before
+  local stat_before server_before pg_before
   stat_before=$(head -1 /proc/stat)
+  server_before=$(server_ticks "$1")
+  pg_before=$(pg_ticks)
   taskset -c "$WRK_CPU" wrk -t1 "-c$CONNECTIONS" "-d$2s" -s "$WORK/$1.lua" "$(url_of "$1")" >"$out" 2>&1 ||
     { cat "$out" >&2; die "wrk failed on $1"; }
   # Steal: time the hypervisor gave our vCPUs to someone else during the run.
@@ -376,11 +403,15 @@ d = [y - x for x, y in zip(a, b)]
 print(round(100 * d[7] / sum(d), 1))' "$stat_before" "$(head -1 /proc/stat)" >>"$WORK/steal"
   local after='{}'
   [ "$1" != logged ] || { sink_settled; after=$(stats_of); }
+  # After the sink caught up, so that the rows' CPU is all counted.
+  local server_cpu pg_cpu
+  server_cpu=$(($(server_ticks "$1") - server_before))
+  pg_cpu=$(($(pg_ticks) - pg_before))
   grep -q '^RESULT ' "$out" || { cat "$out" >&2; die "wrk printed no result for $1"; }
   ! grep -q 'Non-2xx' "$out" || { cat "$out" >&2; die "$1: non-2xx responses under load"; }
-  python3 - "$1" "$3" "$out" "$before" "$after" "$LOAD" "$DISTINCT" >>"$WORK/results" <<'PY'
+  python3 - "$1" "$3" "$out" "$before" "$after" "$LOAD" "$DISTINCT" "$server_cpu" "$pg_cpu" "$(getconf CLK_TCK)" >>"$WORK/results" <<'PY'
 import json, sys
-target, rnd, path, before, after, load, distinct = sys.argv[1:]
+target, rnd, path, before, after, load, distinct, server_cpu, pg_cpu, hz = sys.argv[1:]
 r = json.loads(next(l for l in open(path) if l.startswith("RESULT "))[7:])
 if r["status_errors"] or r["socket_errors"] or not r["requests"]:
     sys.exit(f"{target}: {r['status_errors']} non-2xx, {r['socket_errors']} socket errors, {r['requests']} requests")
@@ -390,7 +421,8 @@ before, after = json.loads(before), json.loads(after)
 for k in ("offered", "written", "dropped", "failed"):
     if k in after:
         r[k] = after[k] - before[k]
-r.update(target=target, round=int(rnd), rps=r["requests"] * 1e6 / r["duration_us"])
+r.update(target=target, round=int(rnd), rps=r["requests"] * 1e6 / r["duration_us"],
+         server_cpu_s=int(server_cpu) / int(hz), pg_cpu_s=int(pg_cpu) / int(hz))
 print(json.dumps(r))
 PY
 }
@@ -438,12 +470,15 @@ what = {
     "guard-pg": "/verified + replay guard (PostgreSQL)",
     "express": "express + twilio.webhook()",
 }
-head = ["target", "what", "rps per round", "median rps", "p99 ms (median)"]
+head = ["target", "what", "rps per round", "median rps", "p99 ms (median)", "server CPU us/req"]
 body = []
 for t in targets:
     rs = sorted(by[t], key=lambda r: r["round"])
     p99 = statistics.median(r["p99_us"] for r in rs) / 1000
-    body.append([t, what[t], " / ".join(f"{r['rps']:,.0f}" for r in rs), f"{med[t]:,.0f}", f"{p99:.2f}"])
+    # CPU the server process used per request answered (its own accounting), the
+    # throughput-independent cost; the sink's writer is inside it for `logged`.
+    cpu = statistics.median(r["server_cpu_s"] * 1e6 / r["requests"] for r in rs)
+    body.append([t, what[t], " / ".join(f"{r['rps']:,.0f}" for r in rs), f"{med[t]:,.0f}", f"{p99:.2f}", f"{cpu:.1f}"])
 w = [max(len(r[i]) for r in [head] + body) for i in range(len(head))]
 print()
 for r in [head, ["-" * x for x in w]] + body:
@@ -467,6 +502,9 @@ if "logged" in by:
         print(f"logged/verified: {v:.3f}  (target >= 0.90 with zero drops: {counted})")
     print(f"attempt log over the measured runs: {written:,} rows written, {drops:,} dropped, {failed:,} failed; "
           f"webhook_log holds {table_rows} rows in all (warm-up and checks included), as many as the sink wrote")
+    pg = sum(r["pg_cpu_s"] for r in by["logged"])
+    if written and pg:
+        print(f"PostgreSQL CPU over the logged runs: {pg:.1f} s, {pg * 1e6 / written:.1f} us per row written")
 ratio("guard-redis", "verified")
 ratio("guard-pg", "verified")
 PY
@@ -481,7 +519,11 @@ versions="$(rustc --version | cut -d' ' -f1-2), $(wrk --version 2>&1 | head -1 |
 echo "versions: $versions"
 echo "idle check: at most ${BUSY}% of a core busy with the servers idle, sampled before each run; steal during runs at most $(sort -n "$WORK/steal" | tail -1)%"
 if $NEED_PG || $NEED_REDIS; then
-  echo "stores: PostgreSQL and/or Redis run unpinned on this $(nproc)-core machine, sharing the cores with the server and wrk"
+  if [ -z "$DB_CPU" ]; then
+    echo "stores: PostgreSQL and/or Redis run unpinned on this $(nproc)-core machine, sharing the cores with the server and wrk"
+  else
+    echo "stores: PostgreSQL and/or Redis pinned to CPU $DB_CPU (wrk's is $WRK_CPU, the server's $SERVER_CPU)"
+  fi
 fi
 echo "command: $INVOCATION  (load: $LOAD)"
 echo "  load:    $WRK_CMD  (rounds alternate $TARGETS; ${WARMUP}s warm-up each first)"
