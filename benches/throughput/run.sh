@@ -57,6 +57,9 @@ DB_PIN=""
 [ -z "$DB_CPU" ] || DB_PIN="taskset -c $DB_CPU"
 CONNECTIONS=32
 INVOCATION="SECONDS=$DURATION ROUNDS=$ROUNDS TARGETS=\"$TARGETS\" bash benches/throughput/run.sh"
+for v in WARMUP DB_CPU LOG_STORE WEBHOOK_LOG_QUEUE WEBHOOK_LOG_BATCH LOAD; do
+  [ -z "$(printenv "$v" || true)" ] || INVOCATION="$v=$(printenv "$v") $INVOCATION"
+done
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 HERE=benches/throughput
@@ -500,10 +503,14 @@ if "logged" in by:
     if v is not None:
         counted = "met" if v >= 0.90 and drops == 0 else ("NOT met" if drops == 0 else "not counted: records were dropped")
         print(f"logged/verified: {v:.3f}  (target >= 0.90 with zero drops: {counted})")
-    print(f"attempt log over the measured runs: {written:,} rows written, {drops:,} dropped, {failed:,} failed; "
-          f"webhook_log holds {table_rows} rows in all (warm-up and checks included), as many as the sink wrote")
+    if table_rows:
+        print(f"attempt log over the measured runs: {written:,} rows written, {drops:,} dropped, {failed:,} failed; "
+              f"webhook_log holds {table_rows} rows in all (warm-up and checks included), as many as the sink wrote")
+    else:
+        print(f"attempt log over the measured runs: {written:,} records taken by a store that keeps nothing "
+              f"(LOG_STORE=discard), {drops:,} dropped, {failed:,} failed")
     pg = sum(r["pg_cpu_s"] for r in by["logged"])
-    if written and pg:
+    if written and pg and table_rows:
         print(f"PostgreSQL CPU over the logged runs: {pg:.1f} s, {pg * 1e6 / written:.1f} us per row written")
 ratio("guard-redis", "verified")
 ratio("guard-pg", "verified")
@@ -514,7 +521,8 @@ if [ "$BUSY" -gt 20 ]; then
   echo "WARNING: before some run other processes kept ${BUSY}% of a core busy: the machine was not idle, the numbers are not trustworthy"
 fi
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')  cores: $(nproc)"
-versions="$(rustc --version | cut -d' ' -f1-2), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
+# `wrk --version` exits 1: without `|| true`, set -e ended the script here.
+versions="$(rustc --version | cut -d' ' -f1-2), $( (wrk --version 2>&1 || true) | head -1 | cut -d' ' -f1-2)"
 ! has express || versions="$versions, $(head -1 "$WORK/express.log" | sed 's/ listening.*//')"
 echo "versions: $versions"
 echo "idle check: at most ${BUSY}% of a core busy with the servers idle, sampled before each run; steal during runs at most $(sort -n "$WORK/steal" | tail -1)%"
