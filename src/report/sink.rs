@@ -17,7 +17,7 @@
 //! Sizes ([`SinkConfig`]): queue capacity 10,000 records, batches of up to 256 records,
 //! a batch waits at most 50 ms to fill up.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -170,6 +170,8 @@ struct Shared {
     wake: Notify,
     /// [`SinkConfig::batch_size`].
     batch_size: usize,
+    /// Records the writer has taken off the queue into the batch it is filling.
+    held: AtomicUsize,
 }
 
 impl Shared {
@@ -271,6 +273,7 @@ impl AttemptSink {
             start: Instant::now(),
             wake: Notify::new(),
             batch_size: config.batch_size,
+            held: AtomicUsize::new(0),
         });
         let task = tokio::spawn(write_loop(rx, store, config, shared.clone()));
         let sink = AttemptSink { tx, shared };
@@ -329,8 +332,13 @@ impl AttemptLog for AttemptSink {
             .is_err()
         {
             self.shared.drop_one();
-        } else if self.queued() >= self.shared.batch_size {
-            self.shared.wake.notify_one();
+        } else {
+            // Paired with the writer's fence: either it sees this record queued, or this
+            // sees the records it holds, so a batch that fills during its sleep wakes it.
+            fence(Ordering::SeqCst);
+            if self.queued() + self.shared.held.load(Ordering::SeqCst) >= self.shared.batch_size {
+                self.shared.wake.notify_one();
+            }
         }
         Ok(())
     }
@@ -405,6 +413,8 @@ async fn write_loop(
         }
         // The batch fills while the writer sleeps once, rather than waking it for every
         // record; a queue that already holds a batch is written at once.
+        shared.held.store(batch.len(), Ordering::SeqCst);
+        fence(Ordering::SeqCst);
         if flush.is_none() && rx.len() + batch.len() < config.batch_size {
             tokio::select! {
                 () = tokio::time::sleep(config.batch_delay) => {}
@@ -421,6 +431,7 @@ async fn write_loop(
         if !batch.is_empty() {
             write_batch(&store, &batch, &config, &shared).await;
             batch.clear();
+            shared.held.store(0, Ordering::SeqCst);
         }
         if let Some(ack) = flush {
             let _ = ack.send(());
