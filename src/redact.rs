@@ -196,8 +196,10 @@ pub(crate) use mask_userinfo as mask_password;
 /// replayed signature, useless for forging one.
 pub(crate) fn fingerprint(value: &[u8]) -> String {
     let d = Sha256::digest(value);
-    let hex: String = d.iter().take(6).map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
+    format!(
+        "sha256:{}",
+        crate::body_hash::hex_lower(d.get(..6).unwrap_or_default())
+    )
 }
 
 /// A URL whose userinfo and query values print as `***` (names kept), for events.

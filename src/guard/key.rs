@@ -124,15 +124,7 @@ impl core::fmt::Debug for ClaimToken {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    use core::fmt::Write as _;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}
+use crate::body_hash::hex_lower as hex;
 
 #[cfg(test)]
 mod tests {
